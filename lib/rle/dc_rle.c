@@ -1,0 +1,266 @@
+/* dc_rle.c: the RLE Lossless codec (PS3.5 Annex G): a header of 16 little-
+ * endian uint32 (segment count, then offsets), then PackBits-coded segments,
+ * one per byte of each sample, most significant byte first. */
+#include "dc_rle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RLE_HEADER 64u
+#define RLE_MAX_SEGMENTS 15u
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* Validates the layout shared by decoder and encoder; returns DC_OK and the
+ * segment count and bytes per sample. */
+static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *err)
+{
+    if (f->bits_allocated == 0 || f->bits_allocated % 8 != 0 || f->bits_allocated > 64)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "Bits Allocated %u is not 8, 16, 32 or 64",
+                       (unsigned)f->bits_allocated);
+    if (f->samples_per_pixel == 0 || f->rows == 0 || f->columns == 0)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "empty frame (%u rows, %u columns, %u samples)",
+                       (unsigned)f->rows, (unsigned)f->columns, (unsigned)f->samples_per_pixel);
+    *bps = f->bits_allocated / 8;
+    *nseg = *bps * f->samples_per_pixel;
+    if (*nseg > RLE_MAX_SEGMENTS)
+        return dc_fail(err, DC_ERR_UNSUPPORTED,
+                       "%u samples of %u bits need %zu segments, RLE allows 15",
+                       (unsigned)f->samples_per_pixel, (unsigned)f->bits_allocated, *nseg);
+    if (dc_frame_size(f) == 0)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "frame size overflows");
+    return DC_OK;
+}
+
+/* PackBits-decodes src into a plane of `n` bytes written every `stride` bytes.
+ * Returns bytes written, or with *over set when the segment holds more than a
+ * run's worth of padding after the plane is full. */
+static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n,
+                             size_t stride, int *over)
+{
+    size_t i = 0, o = 0;
+    *over = 0;
+    while (i < len && o < n) {
+        int h = (int8_t)src[i++];
+        if (h >= 0) {
+            size_t cnt = (size_t)h + 1;
+            if (cnt > len - i) cnt = len - i;     /* truncated literal */
+            if (cnt > n - o) cnt = n - o;
+            if (stride == 1) {
+                memcpy(out + o, src + i, cnt);
+            } else {
+                uint8_t *d = out + o * stride;
+                for (size_t k = 0; k < cnt; k++) d[k * stride] = src[i + k];
+            }
+            i += (size_t)h + 1;
+            o += cnt;
+        } else if (h != -128) {
+            if (i >= len) break;
+            size_t cnt = (size_t)(1 - h);
+            uint8_t v = src[i++];
+            if (cnt > n - o) cnt = n - o;
+            if (stride == 1) {
+                memset(out + o, v, cnt);
+            } else {
+                uint8_t *d = out + o * stride;
+                for (size_t k = 0; k < cnt; k++) d[k * stride] = v;
+            }
+            o += cnt;
+        }
+    }
+    /* An even-length segment may end with a padding byte, and some encoders
+     * leave one short run behind; more than that means the frame is larger
+     * than Rows x Columns says. */
+    if (o == n && i < len && len - i > 2) *over = 1;
+    return o;
+}
+
+int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                  const dc_frame *f, unsigned flags, dc_error *err)
+{
+    size_t nseg = 0, bps = 0;
+    int rc = check_frame(f, &nseg, &bps, err);
+    if (rc != DC_OK) return rc;
+    size_t need = dc_frame_size(f);
+    if (dstlen < need)
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, frame needs %zu",
+                       dstlen, need);
+    if (srclen < RLE_HEADER)
+        return dc_fail(err, DC_ERR_TRUNCATED, "%zu bytes is shorter than the 64-byte RLE header",
+                       srclen);
+
+    uint32_t count = rd32(src);
+    if (count > RLE_MAX_SEGMENTS)
+        return dc_fail(err, DC_ERR_CORRUPT, "header declares %u segments, at most 15 allowed",
+                       (unsigned)count);
+    if (count != nseg)
+        return dc_fail(err, DC_ERR_MISMATCH,
+                       "header declares %u segments, %u samples of %u bits need %zu",
+                       (unsigned)count, (unsigned)f->samples_per_pixel,
+                       (unsigned)f->bits_allocated, nseg);
+
+    size_t offs[RLE_MAX_SEGMENTS + 1];
+    for (size_t s = 0; s < nseg; s++) {
+        offs[s] = rd32(src + 4 + 4 * s);
+        if (offs[s] < RLE_HEADER || offs[s] > srclen)
+            return dc_fail(err, DC_ERR_CORRUPT,
+                           "segment %zu offset %zu lies outside the %zu bytes of data", s + 1,
+                           offs[s], srclen);
+        if (s > 0 && offs[s] < offs[s - 1])
+            return dc_fail(err, DC_ERR_CORRUPT, "segment %zu offset %zu precedes segment %zu's",
+                           s + 1, offs[s], s);
+    }
+    offs[nseg] = srclen;
+
+    size_t plane = (size_t)f->rows * f->columns;
+    size_t spp = f->samples_per_pixel;
+    for (size_t s = 0; s < nseg; s++) {
+        size_t sample = s / bps;
+        size_t byte_in_sample = (flags & DC_RLE_LSB_FIRST) ? s % bps : bps - 1 - s % bps;
+        size_t start, stride;
+        if (f->planar_configuration == 1) {
+            start = sample * plane * bps + byte_in_sample;
+            stride = bps;
+        } else {
+            start = sample * bps + byte_in_sample;
+            stride = spp * bps;
+        }
+        int over;
+        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], dst + start, plane,
+                                    stride, &over);
+        if (got < plane)
+            return dc_fail(err, DC_ERR_TRUNCATED,
+                           "segment %zu decodes to %zu bytes, Rows x Columns needs %zu", s + 1,
+                           got, plane);
+        if (over)
+            return dc_fail(err, DC_ERR_CORRUPT,
+                           "segment %zu holds more data than Rows x Columns (%zu) needs", s + 1,
+                           plane);
+    }
+    return DC_OK;
+}
+
+size_t dc_rle_encode_bound(const dc_frame *f)
+{
+    size_t nseg = 0, bps = 0;
+    if (check_frame(f, &nseg, &bps, NULL) != DC_OK) return 0;
+    /* Worst case: every row all literals, one header per 128 bytes, plus an
+     * odd-length pad per segment. */
+    size_t row = (size_t)f->columns + ((size_t)f->columns + 127) / 128;
+    size_t seg = row * f->rows + 1;
+    if (seg / f->rows < row) return 0;
+    if (seg > (SIZE_MAX - RLE_HEADER) / nseg) return 0;
+    return RLE_HEADER + seg * nseg;
+}
+
+/* PackBits one contiguous row; returns bytes written (dst has room for the
+ * worst case, checked by the caller). */
+static size_t pack_row(const uint8_t *row, size_t n, uint8_t *dst)
+{
+    size_t i = 0, o = 0, lit = 0; /* lit: start of the pending literal */
+    while (i < n) {
+        size_t r = 1;
+        while (i + r < n && r < 128 && row[i + r] == row[i]) r++;
+        /* A run of two is only worth a replicate code when it does not split
+         * a literal: splitting costs a header byte. */
+        if (r >= 3 || (r == 2 && lit == i)) {
+            while (lit < i) {
+                size_t cnt = i - lit > 128 ? 128 : i - lit;
+                dst[o++] = (uint8_t)(cnt - 1);
+                memcpy(dst + o, row + lit, cnt);
+                o += cnt;
+                lit += cnt;
+            }
+            dst[o++] = (uint8_t)(257 - r);
+            dst[o++] = row[i];
+            i += r;
+            lit = i;
+        } else {
+            i += r;
+        }
+    }
+    while (lit < n) {
+        size_t cnt = n - lit > 128 ? 128 : n - lit;
+        dst[o++] = (uint8_t)(cnt - 1);
+        memcpy(dst + o, row + lit, cnt);
+        o += cnt;
+        lit += cnt;
+    }
+    return o;
+}
+
+int dc_rle_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap,
+                  size_t *dstlen, const dc_frame *f, dc_error *err)
+{
+    size_t nseg = 0, bps = 0;
+    int rc = check_frame(f, &nseg, &bps, err);
+    if (rc != DC_OK) return rc;
+    size_t need = dc_frame_size(f);
+    if (srclen < need)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "input holds %zu bytes, frame needs %zu", srclen,
+                       need);
+    size_t cols = f->columns, rows = f->rows, spp = f->samples_per_pixel;
+    size_t row_worst = cols + (cols + 127) / 128;
+    if (dstcap < RLE_HEADER)
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output smaller than the RLE header");
+
+    uint8_t *scratch = malloc(cols);
+    if (scratch == NULL) return dc_fail(err, DC_ERR_NOMEM, "no memory for a %zu-byte row", cols);
+
+    memset(dst, 0, RLE_HEADER);
+    wr32(dst, (uint32_t)nseg);
+    size_t o = RLE_HEADER;
+    size_t plane = rows * cols;
+    rc = DC_OK;
+    for (size_t s = 0; s < nseg && rc == DC_OK; s++) {
+        if (o > UINT32_MAX) {
+            rc = dc_fail(err, DC_ERR_UNSUPPORTED, "segment offset exceeds 4 GiB");
+            break;
+        }
+        wr32(dst + 4 + 4 * s, (uint32_t)o);
+        size_t sample = s / bps, byte_in_sample = bps - 1 - s % bps;
+        size_t start, stride;
+        if (f->planar_configuration == 1) {
+            start = sample * plane * bps + byte_in_sample;
+            stride = bps;
+        } else {
+            start = sample * bps + byte_in_sample;
+            stride = spp * bps;
+        }
+        size_t seg_start = o;
+        for (size_t r = 0; r < rows; r++) {
+            const uint8_t *p = src + start + r * cols * stride;
+            const uint8_t *row = p;
+            if (stride != 1) {
+                for (size_t c = 0; c < cols; c++) scratch[c] = p[c * stride];
+                row = scratch;
+            }
+            if (dstcap - o < row_worst) {
+                rc = dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output of %zu bytes is full", dstcap);
+                break;
+            }
+            o += pack_row(row, cols, dst + o);
+        }
+        if (rc == DC_OK && (o - seg_start) % 2 == 1) {
+            if (o >= dstcap) {
+                rc = dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output of %zu bytes is full", dstcap);
+                break;
+            }
+            dst[o++] = 0; /* segments are even-length; a lone literal header is padding */
+        }
+    }
+    free(scratch);
+    if (rc == DC_OK) *dstlen = o;
+    return rc;
+}

@@ -1,0 +1,36 @@
+"""dicomcodecs: C-accelerated pixel codecs for DICOM (RLE, JPEG, JPEG-LS,
+JPEG 2000, HTJ2K) behind one numpy API and a pydicom plugin."""
+
+from ._version import __version__
+from ._errors import DecodeError, EncodeError
+from ._info import FrameInfo
+from .registry import Codec, codecs, register_codec, unregister_codec
+from ._api import (
+    compress,
+    decode_frame,
+    decode_frames,
+    decompress,
+    encode_frame,
+    encode_frames,
+    iter_frames,
+    pixel_array,
+)
+from ._builtin import register_builtin as _register_builtin
+
+_register_builtin()
+
+
+def __getattr__(name: str):
+    # `dicomcodecs.pydicom` imports pydicom, an optional extra: load on use.
+    if name == "pydicom":
+        import importlib
+
+        return importlib.import_module(".pydicom", __name__)
+    raise AttributeError(f"module 'dicomcodecs' has no attribute {name!r}")
+
+
+__all__ = [
+    "__version__", "DecodeError", "EncodeError", "FrameInfo", "Codec", "codecs",
+    "register_codec", "unregister_codec", "compress", "decode_frame", "decode_frames",
+    "decompress", "encode_frame", "encode_frames", "iter_frames", "pixel_array",
+]

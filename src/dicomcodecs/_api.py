@@ -1,0 +1,408 @@
+"""The public functions: decode and encode frames, whole datasets and files."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import _threads
+from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
+from ._errors import DecodeError, EncodeError
+from ._info import FrameInfo
+from ._uids import NATIVE, SYNTAXES, resolve
+from .registry import get_decoder, get_encoder
+
+_COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
+# Stored colour spaces that only make sense inside a codestream: decoding to
+# an uncompressed array always turns them into RGB.
+_CODESTREAM_ONLY = {"YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
+
+
+# --------------------------------------------------------------------- frames
+
+def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError("out must be a numpy array")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"out must have shape {shape} and dtype {dtype}, "
+                         f"not {out.shape} and {out.dtype}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be C-contiguous and writeable")
+    return out
+
+
+def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
+                 as_rgb: bool = True, reduce: int = 0, frame: int | None = None) -> np.ndarray:
+    """Decode one encoded frame to an array of shape (rows, columns[, samples])."""
+    codec = get_decoder(info.transfer_syntax)
+    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    if out is None:
+        out = np.empty(shape, dtype)
+    else:
+        _check_out(out, shape, dtype)
+    codec.decode_into(src, info, out, as_rgb=as_rgb, reduce=reduce, frame=frame)
+    return out
+
+
+def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | None = None,
+                  threads: int | None = None, as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
+    """Decode many frames, concurrently, into one (n, rows, columns[, samples]) array."""
+    codec = get_decoder(info.transfer_syntax)
+    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    n = len(frames)
+    if out is None:
+        out = np.empty((n, *shape), dtype)
+    else:
+        _check_out(out, (n, *shape), dtype)
+
+    def one(i: int) -> None:
+        codec.decode_into(frames[i], info, out[i], as_rgb=as_rgb, reduce=reduce, frame=i)
+
+    _threads.run(one, n, threads)
+    return out
+
+
+# ----------------------------------------------------------- datasets, files
+
+class _PixelSource:
+    """The pixel data of a Dataset or a file, frame by frame, with what is
+    needed to decode it; files are read lazily, one frame at a time."""
+
+    def __init__(self, ds_or_path: Any) -> None:
+        self._fd: int | None = None
+        if isinstance(ds_or_path, (str, os.PathLike)):
+            self._open_file(os.fspath(ds_or_path))
+        else:
+            self._open_dataset(ds_or_path)
+
+    # The dataset: all attributes but Pixel Data.
+    def _common(self, ds: Any) -> None:
+        self.ds = ds
+        self.info = FrameInfo.from_dataset(ds)
+        self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        self.has_frame_axis = "NumberOfFrames" in ds and self.n_frames != 1 or self.n_frames > 1
+        self.native = self.info.transfer_syntax in NATIVE
+        if not self.native and self.info.transfer_syntax not in SYNTAXES:
+            raise NotImplementedError(f"transfer syntax {self.info.transfer_syntax} is neither "
+                                      "native little endian nor one dicomcodecs decodes")
+
+    def _index(self, frags) -> None:
+        eot = self.ds.get("ExtendedOffsetTable")
+        offsets = None
+        if eot is not None and eot.value:
+            raw = bytes(eot.value)
+            offsets = list(np.frombuffer(raw, "<u8"))
+        self._frags = frags
+        self._map = frame_map(frags, self.n_frames, self.info.transfer_syntax, offsets)
+
+    def _open_dataset(self, ds: Any) -> None:
+        self._common(ds)
+        if "PixelData" not in ds:
+            raise ValueError("the dataset has no Pixel Data")
+        value = ds.PixelData
+        if self.native:
+            self._native = memoryview(value)
+        else:
+            self._index(fragments_from_buffer(value))
+
+    def _open_file(self, path: str) -> None:
+        import pydicom
+
+        f = open(path, "rb")
+        try:
+            ds = pydicom.dcmread(f, stop_before_pixels=True)
+            pos = f.tell()
+            self._common(ds)
+            size = os.fstat(f.fileno()).st_size
+            head = os.pread(f.fileno(), 12, pos)
+            if len(head) < 8 or head[:4] != b"\xe0\x7f\x10\x00":
+                raise ValueError(f"{path}: no Pixel Data element")
+            explicit = self.info.transfer_syntax != "1.2.840.10008.1.2"
+            if explicit:
+                length, start = int.from_bytes(head[8:12], "little"), pos + 12
+            else:
+                length, start = int.from_bytes(head[4:8], "little"), pos + 8
+            if self.native:
+                end = size if length == 0xFFFFFFFF else min(size, start + length)
+                self._native = memoryview(os.pread(f.fileno(), end - start, start))
+                f.close()
+                return
+            self._fd = os.dup(f.fileno())
+            f.close()
+            self._index(fragments_from_file(self._fd, start, size))
+        except BaseException:
+            f.close()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "_PixelSource":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def select(self, frames: Any) -> tuple[list[int], bool]:
+        """Frame indices for `frames` (None, int, slice or list) and whether
+        the result keeps a frame axis."""
+        n = self.n_frames
+        if frames is None:
+            return list(range(n)), self.has_frame_axis
+        if isinstance(frames, (int, np.integer)):
+            i = int(frames)
+            if not -n <= i < n:
+                raise IndexError(f"frame {i} out of range for {n} frames")
+            return [i % n], False
+        if isinstance(frames, slice):
+            return list(range(n))[frames], True
+        idx = [int(i) for i in frames]
+        for i in idx:
+            if not -n <= i < n:
+                raise IndexError(f"frame {i} out of range for {n} frames")
+        return [i % n for i in idx], True
+
+    def frame(self, i: int):
+        return frame_bytes(self._frags, self._map[i])
+
+    def native_frames(self, idx: list[int], as_rgb: bool) -> np.ndarray:
+        info = self.info
+        if info.bits_allocated % 8:
+            raise NotImplementedError(f"Bits Allocated {info.bits_allocated} native data")
+        nbytes = info.frame_bytes
+        arr = np.empty((len(idx), *info.shape), info.dtype)
+        for k, i in enumerate(idx):
+            raw = self._native[i * nbytes:(i + 1) * nbytes]
+            if len(raw) < nbytes:
+                raise DecodeError("Native Pixel Data", i, f"{len(raw)} of {nbytes} bytes present")
+            a = np.frombuffer(raw, info.dtype.newbyteorder("<"))
+            if info.samples_per_pixel > 1 and info.planar_configuration == 1:
+                a = a.reshape(info.samples_per_pixel, info.rows, info.columns).transpose(1, 2, 0)
+            arr[k] = a.reshape(info.shape)
+        if info.bits_stored < info.bits_allocated:
+            shift = info.bits_allocated - info.bits_stored
+            np.left_shift(arr, shift, out=arr)
+            np.right_shift(arr, shift, out=arr)
+        if as_rgb and info.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422") \
+                and info.samples_per_pixel == 3 and info.bits_allocated == 8:
+            from ._color import ybr_full_to_rgb
+            ybr_full_to_rgb(arr)
+        return arr
+
+
+def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_rgb: bool,
+                     reduce: int, out: np.ndarray | None = None) -> np.ndarray:
+    if src.native:
+        if reduce:
+            raise ValueError("reduce applies to JPEG 2000 and HTJ2K data only")
+        return src.native_frames(idx, as_rgb)
+    info = src.info
+    codec = get_decoder(info.transfer_syntax)
+    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    if out is None:
+        out = np.empty((len(idx), *shape), dtype)
+
+    def one(k: int) -> None:
+        i = idx[k]
+        codec.decode_into(src.frame(i), info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i)
+
+    _threads.run(one, len(idx), threads)
+    return out
+
+
+def pixel_array(ds_or_path: Any, *, frames: Any = None, threads: int | None = None,
+                as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
+    """Decode the chosen frames (all by default; an int, slice or list) of a
+    pydicom Dataset or a DICOM file. A single-frame image, or an int `frames`,
+    gives (rows, columns[, samples]); otherwise (n, rows, columns[, samples])."""
+    with _PixelSource(ds_or_path) as src:
+        idx, frame_axis = src.select(frames)
+        arr = _decode_selected(src, idx, threads, as_rgb, reduce)
+    return arr if frame_axis else arr[0]
+
+
+def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
+                reduce: int = 0) -> Iterator[np.ndarray]:
+    """Yield decoded frames one at a time, reading a file only as it goes."""
+    src = _PixelSource(ds_or_path)
+    try:
+        idx, _ = src.select(frames)
+        for i in idx:
+            yield _decode_selected(src, [i], 1, as_rgb, reduce)[0]
+    finally:
+        src.close()
+
+
+# ---------------------------------------------------------------- encoding
+
+def _encode_info(arr: np.ndarray, uid: str, photometric_interpretation: str | None,
+                 bits_stored: int | None, spp: int) -> FrameInfo:
+    if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2, 4, 8):
+        raise EncodeError(SYNTAXES[uid].name if uid in SYNTAXES else uid, None,
+                          f"cannot encode {arr.dtype} pixels; use 8 to 64-bit integers")
+    bits = arr.dtype.itemsize * 8
+    if photometric_interpretation is None:
+        photometric_interpretation = "MONOCHROME2" if spp == 1 else "RGB"
+    return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
+                     spp, bits, bits if bits_stored is None else int(bits_stored),
+                     1 if arr.dtype.kind == "i" else 0, str(photometric_interpretation), 0)
+
+
+def _check_options(codec: Any, uid: str, options: dict[str, Any]) -> None:
+    allowed = getattr(codec, "encode_options", frozenset())
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise EncodeError(getattr(codec, "name", uid), None,
+                          f"unknown option(s) {', '.join(unknown)}; this codec takes "
+                          f"{', '.join(sorted(allowed)) or 'none'}")
+
+
+def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | None,
+             bits_stored: int | None, options: dict[str, Any], frames_axis: bool):
+    uid = resolve(transfer_syntax)
+    codec = get_encoder(uid)
+    _check_options(codec, uid, options)
+    arr = np.asarray(arr)
+    base = 3 if frames_axis else 2
+    if arr.ndim == base:
+        spp = 1
+    elif arr.ndim == base + 1:
+        spp = arr.shape[-1]
+    else:
+        raise EncodeError(getattr(codec, "name", uid), None,
+                          f"expected an array of {base} or {base + 1} dimensions, got shape {arr.shape}")
+    info = _encode_info(arr, uid, photometric_interpretation, bits_stored, spp)
+    if info.bits_stored < 1 or info.bits_stored > info.bits_allocated:
+        raise EncodeError(getattr(codec, "name", uid), None,
+                          f"bits_stored {info.bits_stored} outside 1..{info.bits_allocated}")
+    return codec, info, np.ascontiguousarray(arr)
+
+
+def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
+                 bits_stored: int | None = None, **options: Any) -> bytes:
+    """Encode one (rows, columns[, samples]) frame."""
+    codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
+                                options, False)
+    return codec.encode(arr, info, frame=0, **options)
+
+
+def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
+                  bits_stored: int | None = None, threads: int | None = None,
+                  **options: Any) -> list[bytes]:
+    """Encode every frame of an (n, rows, columns[, samples]) array, concurrently."""
+    codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
+                                options, True)
+    out: list[bytes] = [b""] * arr.shape[0]
+
+    def one(i: int) -> None:
+        out[i] = codec.encode(arr[i], info, frame=i, **options)
+
+    _threads.run(one, arr.shape[0], threads)
+    return out
+
+
+# ------------------------------------------------------------ whole datasets
+
+def _fmt_ds(value: float) -> str:
+    """A Decimal String of at most 16 characters."""
+    for digits in range(8, 0, -1):
+        s = f"{value:.{digits}g}"
+        if len(s) <= 16:
+            return s
+    return f"{value:.0f}"
+
+
+def _append_multi(ds: Any, keyword: str, value: str) -> None:
+    if keyword in ds and ds[keyword].value not in (None, ""):
+        old = ds[keyword].value
+        values = list(old) if ds[keyword].VM > 1 else [old]
+        setattr(ds, keyword, [*values, value])
+    else:
+        setattr(ds, keyword, value)
+
+
+def _clear_pydicom_cache(ds: Any) -> None:
+    for name, value in (("_pixel_array", None), ("_pixel_id", {})):
+        if hasattr(ds, name):
+            setattr(ds, name, value)
+
+
+def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
+             generate_instance_uid: bool = True, encapsulate_ext: bool = False,
+             **options: Any) -> Any:
+    """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
+    return it. Compressed sources are decoded first."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import generate_uid
+
+    uid = resolve(transfer_syntax)
+    codec = get_encoder(uid)
+    _check_options(codec, uid, options)
+    src_info = FrameInfo.from_dataset(ds)
+    as_rgb = src_info.photometric_interpretation in _CODESTREAM_ONLY
+    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
+    n = int(ds.get("NumberOfFrames", 1) or 1)
+    arr = arr.reshape(n, *src_info.shape)
+    pi = "RGB" if as_rgb else src_info.photometric_interpretation
+    frames = encode_frames(arr, uid, photometric_interpretation=pi,
+                           bits_stored=src_info.bits_stored, threads=threads, **options)
+    info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
+    attrs = codec.encoded_attributes(info, **options)
+
+    data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
+    ds.PixelData = data
+    elem = ds["PixelData"]
+    elem.VR = "OB"
+    elem.is_undefined_length = True
+    for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if kw in ds:
+            del ds[kw]
+    if eot is not None:
+        ds.ExtendedOffsetTable = eot
+        ds.ExtendedOffsetTableLengths = eot_lengths
+    if not hasattr(ds, "file_meta") or ds.file_meta is None:
+        ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = uid
+    ds.PhotometricInterpretation = attrs["photometric_interpretation"]
+    if src_info.samples_per_pixel > 1:
+        ds.PlanarConfiguration = attrs.get("planar_configuration", 0)
+    if attrs.get("lossy"):
+        original = arr.nbytes
+        compressed = sum(len(f) for f in frames) or 1
+        ds.LossyImageCompression = "01"
+        _append_multi(ds, "LossyImageCompressionRatio", _fmt_ds(original / compressed))
+        _append_multi(ds, "LossyImageCompressionMethod", SYNTAXES[uid].method)
+    if generate_instance_uid:
+        new = generate_uid()
+        ds.SOPInstanceUID = new
+        ds.file_meta.MediaStorageSOPInstanceUID = new
+    _clear_pydicom_cache(ds)
+    return ds
+
+
+def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> Any:
+    """Decode `ds`'s Pixel Data in place to Explicit VR Little Endian; return it."""
+    info = FrameInfo.from_dataset(ds)
+    if info.transfer_syntax in NATIVE:
+        return ds
+    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
+    codec = get_decoder(info.transfer_syntax)
+    _, _, pi = codec.output_spec(info, as_rgb=as_rgb)
+    ds.PixelData = arr.tobytes()
+    elem = ds["PixelData"]
+    elem.VR = "OB" if info.bits_allocated <= 8 else "OW"
+    elem.is_undefined_length = False
+    for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if kw in ds:
+            del ds[kw]
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds.PhotometricInterpretation = pi
+    if info.samples_per_pixel > 1:
+        ds.PlanarConfiguration = 0
+    _clear_pydicom_cache(ds)
+    return ds

@@ -1,0 +1,84 @@
+"""The worker pool behind decode_frames/encode_frames: one per process,
+rebuilt in a forked child (PyTorch DataLoader workers fork)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_MAX_WORKERS = 64
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _after_fork_in_child() -> None:
+    # The parent's threads do not exist in the child; its pool object must not
+    # be used there. Drop it (without joining) and build a new one on demand.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="dicomcodecs")
+        return _pool
+
+
+def resolve_threads(threads: int | None, n_items: int) -> int:
+    if threads is None or threads == 0:
+        threads = cpu_count()
+    if threads < 0:
+        raise ValueError(f"threads must be None or a positive number, not {threads}")
+    return max(1, min(int(threads), n_items, _MAX_WORKERS))
+
+
+def run(fn: Callable[[int], None], n_items: int, threads: int | None) -> None:
+    """Call fn(i) for i in range(n_items) on `threads` workers (the calling
+    thread alone when 1); the first exception stops the rest and is raised."""
+    nthreads = resolve_threads(threads, n_items)
+    if nthreads <= 1:
+        for i in range(n_items):
+            fn(i)
+        return
+    lock = threading.Lock()
+    state = {"next": 0, "failed": False}
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = state["next"]
+                if i >= n_items or state["failed"]:
+                    return
+                state["next"] = i + 1
+            try:
+                fn(i)
+            except BaseException:
+                state["failed"] = True
+                raise
+
+    pool = _get_pool()
+    futures = [pool.submit(worker) for _ in range(nthreads)]
+    error = None
+    for fut in futures:
+        exc = fut.exception()
+        if exc is not None and error is None:
+            error = exc
+    if error is not None:
+        raise error

@@ -1,0 +1,56 @@
+"""The transfer syntaxes dicomcodecs knows: UID, pydicom keyword, CLI alias."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Syntax:
+    uid: str
+    keyword: str
+    alias: str
+    name: str
+    lossy: bool          # may the codestream be lossy?
+    method: str          # Lossy Image Compression Method (0028,2114)
+
+
+_SYNTAXES = [
+    Syntax("1.2.840.10008.1.2.5", "RLELossless", "rle", "RLE Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.50", "JPEGBaseline8Bit", "jpeg-baseline", "JPEG Baseline (8-bit)", True, "ISO_10918_1"),
+    Syntax("1.2.840.10008.1.2.4.51", "JPEGExtended12Bit", "jpeg-extended", "JPEG Extended (12-bit)", True, "ISO_10918_1"),
+    Syntax("1.2.840.10008.1.2.4.57", "JPEGLossless", "jpeg-lossless", "JPEG Lossless P14", False, ""),
+    Syntax("1.2.840.10008.1.2.4.70", "JPEGLosslessSV1", "jpeg-lossless-sv1", "JPEG Lossless SV1", False, ""),
+    Syntax("1.2.840.10008.1.2.4.80", "JPEGLSLossless", "jpeg-ls-lossless", "JPEG-LS Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.81", "JPEGLSNearLossless", "jpeg-ls-near-lossless", "JPEG-LS Near-Lossless", True, "ISO_14495_1"),
+    Syntax("1.2.840.10008.1.2.4.90", "JPEG2000Lossless", "j2k-lossless", "JPEG 2000 Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.91", "JPEG2000", "j2k", "JPEG 2000", True, "ISO_15444_1"),
+    Syntax("1.2.840.10008.1.2.4.201", "HTJ2KLossless", "htj2k-lossless", "HTJ2K Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.202", "HTJ2KLosslessRPCL", "htj2k-lossless-rpcl", "HTJ2K Lossless RPCL", False, ""),
+    Syntax("1.2.840.10008.1.2.4.203", "HTJ2K", "htj2k", "HTJ2K", True, "ISO_15444_15"),
+]
+
+SYNTAXES: dict[str, Syntax] = {s.uid: s for s in _SYNTAXES}
+
+NATIVE = {
+    "1.2.840.10008.1.2": "ImplicitVRLittleEndian",
+    "1.2.840.10008.1.2.1": "ExplicitVRLittleEndian",
+}
+
+
+def resolve(name: str) -> str:
+    """A UID, pydicom keyword or alias -> the UID; ValueError if unknown."""
+    name = str(name).strip()
+    if name in SYNTAXES:
+        return name
+    low = name.lower()
+    for s in _SYNTAXES:
+        if low in (s.keyword.lower(), s.alias):
+            return s.uid
+    known = ", ".join(s.alias for s in _SYNTAXES)
+    raise ValueError(f"unknown transfer syntax {name!r}; use a UID, a pydicom keyword or one of: {known}")
+
+
+def describe(uid: str) -> str:
+    s = SYNTAXES.get(uid)
+    return f"{s.name} ({uid})" if s else str(uid)

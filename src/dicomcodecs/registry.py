@@ -1,0 +1,171 @@
+"""The codec registry: which codec decodes and encodes each transfer syntax.
+
+A codec is any object with the attributes and methods of :class:`Codec`;
+subclassing it is the easy way. ``register_codec(codec)`` puts it in charge of
+the syntaxes it lists for the directions it supports, replacing the codec that
+served them before (built-in or not). ``unregister_codec(codec)`` undoes that.
+
+The contract, for a third party:
+
+- ``name``: label used in error messages and ``codecs()``.
+- ``engine`` / ``engine_version()``: what does the work, and its version.
+- ``transfer_syntaxes``: the UIDs it serves.
+- ``can_decode(uid)`` / ``can_encode(uid)``.
+- ``decode_into(src, info, out, *, as_rgb, reduce, frame)``: decode one frame
+  (``src`` a bytes-like object) into ``out``, a C-contiguous array of
+  ``output_spec(info, as_rgb=..., reduce=...)``'s shape and dtype. It should
+  release the GIL while it works so that ``decode_frames`` scales, and raise
+  :class:`DecodeError` for bad data.
+- ``output_spec(info, *, as_rgb, reduce) -> (shape, dtype, photometric)``: what
+  one decoded frame looks like; the default is ``info.shape``/``info.dtype``.
+- ``encode(arr, info, *, frame, **options) -> bytes``: encode one frame given
+  as a C-contiguous ``(rows, columns[, samples])`` array; ``info`` describes it
+  (its transfer_syntax is the target). Raise :class:`EncodeError`.
+- ``encode_options``: the option names ``encode`` accepts; any other raises
+  ``EncodeError`` before ``encode`` is called.
+- ``encoded_attributes(info, **options) -> dict``: what the dataset must say
+  about the encoded frames: ``photometric_interpretation``,
+  ``planar_configuration`` and ``lossy`` (bool).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from ._errors import DecodeError, EncodeError
+from ._info import FrameInfo
+from ._uids import SYNTAXES, describe
+
+__all__ = ["Codec", "register_codec", "unregister_codec", "get_decoder", "get_encoder", "codecs"]
+
+
+class Codec:
+    """Base class for codecs; see the module docstring for the contract."""
+
+    name = "codec"
+    engine = "unknown"
+    transfer_syntaxes: tuple[str, ...] = ()
+    decode_syntaxes: tuple[str, ...] | None = None   # None: all transfer_syntaxes
+    encode_syntaxes: tuple[str, ...] = ()
+    encode_options: frozenset[str] = frozenset()
+
+    def engine_version(self) -> str:
+        return ""
+
+    def can_decode(self, uid: str) -> bool:
+        syntaxes = self.transfer_syntaxes if self.decode_syntaxes is None else self.decode_syntaxes
+        return uid in syntaxes
+
+    def can_encode(self, uid: str) -> bool:
+        return uid in self.encode_syntaxes
+
+    def output_spec(self, info: FrameInfo, *, as_rgb: bool = True, reduce: int = 0
+                    ) -> tuple[tuple[int, ...], np.dtype, str]:
+        if reduce:
+            raise ValueError(f"reduce={reduce}: reduced-resolution decoding is only "
+                             f"possible for JPEG 2000 and HTJ2K, not {describe(info.transfer_syntax)}")
+        pi = info.photometric_interpretation
+        if as_rgb and pi in ("YBR_FULL", "YBR_FULL_422") and info.samples_per_pixel == 3:
+            pi = "RGB"
+        return info.shape, info.dtype, pi
+
+    def decode_into(self, src: Any, info: FrameInfo, out: np.ndarray, *, as_rgb: bool = True,
+                    reduce: int = 0, frame: int | None = None) -> None:
+        raise DecodeError(self.name, frame, "this codec does not decode")
+
+    def encode(self, arr: np.ndarray, info: FrameInfo, *, frame: int | None = None,
+               **options: Any) -> bytes:
+        raise EncodeError(self.name, frame, "this codec does not encode")
+
+    def encoded_attributes(self, info: FrameInfo, **options: Any) -> dict[str, Any]:
+        return {
+            "photometric_interpretation": info.photometric_interpretation,
+            "planar_configuration": 0,
+            "lossy": SYNTAXES[info.transfer_syntax].lossy if info.transfer_syntax in SYNTAXES else False,
+        }
+
+
+_lock = threading.Lock()
+_decoders: dict[str, Codec] = {}
+_encoders: dict[str, Codec] = {}
+_replaced: list[tuple[Codec, dict[str, Codec | None], dict[str, Codec | None]]] = []
+
+
+def register_codec(codec: Codec) -> Codec:
+    """Make `codec` serve every syntax it lists, in each direction it supports."""
+    for attr in ("name", "transfer_syntaxes", "can_decode", "can_encode", "decode_into", "encode"):
+        if not hasattr(codec, attr):
+            raise TypeError(f"a codec needs '{attr}'; see dicomcodecs.registry.Codec")
+    with _lock:
+        old_dec: dict[str, Codec | None] = {}
+        old_enc: dict[str, Codec | None] = {}
+        for uid in codec.transfer_syntaxes:
+            uid = str(uid)
+            if codec.can_decode(uid):
+                old_dec[uid] = _decoders.get(uid)
+                _decoders[uid] = codec
+            if codec.can_encode(uid):
+                old_enc[uid] = _encoders.get(uid)
+                _encoders[uid] = codec
+        _replaced.append((codec, old_dec, old_enc))
+    return codec
+
+
+def unregister_codec(codec: Codec) -> None:
+    """Remove `codec`, giving each syntax back to the codec it replaced."""
+    with _lock:
+        for i in range(len(_replaced) - 1, -1, -1):
+            c, old_dec, old_enc = _replaced[i]
+            if c is not codec:
+                continue
+            for table, old in ((_decoders, old_dec), (_encoders, old_enc)):
+                for uid, prev in old.items():
+                    if table.get(uid) is codec:
+                        if prev is None:
+                            table.pop(uid, None)
+                        else:
+                            table[uid] = prev
+            del _replaced[i]
+            return
+    raise ValueError(f"codec {getattr(codec, 'name', codec)!r} is not registered")
+
+
+def get_decoder(uid: str) -> Codec:
+    try:
+        return _decoders[str(uid)]
+    except KeyError:
+        if str(uid) in SYNTAXES:
+            raise NotImplementedError(
+                f"no codec decodes {describe(uid)} yet in this build of dicomcodecs") from None
+        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+                                  "dicomcodecs knows") from None
+
+
+def get_encoder(uid: str) -> Codec:
+    try:
+        return _encoders[str(uid)]
+    except KeyError:
+        if str(uid) in SYNTAXES:
+            raise NotImplementedError(
+                f"no codec encodes {describe(uid)} yet in this build of dicomcodecs") from None
+        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+                                  "dicomcodecs knows") from None
+
+
+def codecs() -> list[tuple[str, bool, bool, str, str]]:
+    """(transfer syntax UID, can decode, can encode, engine, engine version) for
+    every syntax dicomcodecs knows, served or not."""
+    rows = []
+    for uid in SYNTAXES:
+        dec, enc = _decoders.get(uid), _encoders.get(uid)
+        c = dec or enc
+        engine = c.engine if c else ""
+        version = c.engine_version() if c else ""
+        if dec and enc and dec is not enc:
+            engine = f"{dec.engine} / {enc.engine}"
+            version = f"{dec.engine_version()} / {enc.engine_version()}"
+        rows.append((uid, dec is not None, enc is not None, engine, version))
+    return rows

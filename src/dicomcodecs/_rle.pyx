@@ -95,5 +95,6 @@ class RLECodec(Codec):
                 "planar_configuration": 0, "lossy": False}
 
 
-def codec():
-    return RLECodec()
+def codecs():
+    """The Codec objects this extension provides, for _builtin to register."""
+    return [RLECodec()]

@@ -43,26 +43,53 @@ static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *e
     return DC_OK;
 }
 
-/* PackBits-decodes src into a plane of `n` bytes written every `stride` bytes.
+/* PackBits-decodes src into a contiguous plane of `n` bytes.
  * Returns bytes written, or with *over set when the segment holds more than a
  * run's worth of padding after the plane is full. */
-static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n,
-                             size_t stride, int *over)
+static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n, int *over)
 {
     size_t i = 0, o = 0;
     *over = 0;
+    /* Fast loop: most runs in real images are a few bytes long, so copy or
+     * fill a fixed 16 bytes (inlined vector moves) whenever that stays inside
+     * both buffers; the bytes past the run are overwritten by what follows. */
+    while (i + 17 <= len && o + 16 <= n) {
+        int h = (int8_t)src[i++];
+        if (h >= 0) {
+            size_t cnt = (size_t)h + 1;
+            if (cnt <= 16) {
+                memcpy(out + o, src + i, 16);
+            } else {
+                if (cnt > len - i || cnt > n - o) {
+                    i--;
+                    break; /* let the careful loop clip it */
+                }
+                memcpy(out + o, src + i, cnt);
+            }
+            i += cnt;
+            o += cnt;
+        } else if (h != -128) {
+            size_t cnt = (size_t)(1 - h);
+            uint8_t v = src[i++];
+            if (cnt <= 16) {
+                memset(out + o, v, 16);
+            } else {
+                if (cnt > n - o) {
+                    i -= 2;
+                    break;
+                }
+                memset(out + o, v, cnt);
+            }
+            o += cnt;
+        }
+    }
     while (i < len && o < n) {
         int h = (int8_t)src[i++];
         if (h >= 0) {
             size_t cnt = (size_t)h + 1;
             if (cnt > len - i) cnt = len - i;     /* truncated literal */
             if (cnt > n - o) cnt = n - o;
-            if (stride == 1) {
-                memcpy(out + o, src + i, cnt);
-            } else {
-                uint8_t *d = out + o * stride;
-                for (size_t k = 0; k < cnt; k++) d[k * stride] = src[i + k];
-            }
+            memcpy(out + o, src + i, cnt);
             i += (size_t)h + 1;
             o += cnt;
         } else if (h != -128) {
@@ -70,12 +97,7 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
             size_t cnt = (size_t)(1 - h);
             uint8_t v = src[i++];
             if (cnt > n - o) cnt = n - o;
-            if (stride == 1) {
-                memset(out + o, v, cnt);
-            } else {
-                uint8_t *d = out + o * stride;
-                for (size_t k = 0; k < cnt; k++) d[k * stride] = v;
-            }
+            memset(out + o, v, cnt);
             o += cnt;
         }
     }
@@ -84,6 +106,37 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
      * than Rows x Columns says. */
     if (o == n && i < len && len - i > 2) *over = 1;
     return o;
+}
+
+/* Builds one sample's values from its byte planes (plane k holds byte
+ * significance k) into dst, interleaved among spp samples or planar. */
+static void merge_planes(const uint8_t *planes, size_t n, size_t bps, uint8_t *dst,
+                         size_t sample, size_t spp, uint32_t planar)
+{
+    size_t stride = planar == 1 ? 1 : spp;
+    size_t first = planar == 1 ? sample * n : sample;
+    if (bps == 1) {
+        uint8_t *d = dst + first;
+        for (size_t i = 0; i < n; i++) d[i * stride] = planes[i];
+    } else if (bps == 2) {
+        uint16_t *d = (uint16_t *)(void *)dst + first;
+        const uint8_t *lo = planes, *hi = planes + n;
+        if (stride == 1) {
+            for (size_t i = 0; i < n; i++) d[i] = (uint16_t)(lo[i] | hi[i] << 8);
+        } else {
+            for (size_t i = 0; i < n; i++) d[i * stride] = (uint16_t)(lo[i] | hi[i] << 8);
+        }
+    } else if (bps == 4) {
+        uint32_t *d = (uint32_t *)(void *)dst + first;
+        const uint8_t *p0 = planes, *p1 = planes + n, *p2 = planes + 2 * n, *p3 = planes + 3 * n;
+        for (size_t i = 0; i < n; i++)
+            d[i * stride] = (uint32_t)p0[i] | (uint32_t)p1[i] << 8 | (uint32_t)p2[i] << 16 |
+                            (uint32_t)p3[i] << 24;
+    } else {
+        uint8_t *d = dst + first * bps;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < bps; k++) d[i * stride * bps + k] = planes[k * n + i];
+    }
 }
 
 int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
@@ -125,30 +178,51 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
 
     size_t plane = (size_t)f->rows * f->columns;
     size_t spp = f->samples_per_pixel;
-    for (size_t s = 0; s < nseg; s++) {
-        size_t sample = s / bps;
-        size_t byte_in_sample = (flags & DC_RLE_LSB_FIRST) ? s % bps : bps - 1 - s % bps;
-        size_t start, stride;
-        if (f->planar_configuration == 1) {
-            start = sample * plane * bps + byte_in_sample;
-            stride = bps;
-        } else {
-            start = sample * bps + byte_in_sample;
-            stride = spp * bps;
-        }
-        int over;
-        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], dst + start, plane,
-                                    stride, &over);
-        if (got < plane)
-            return dc_fail(err, DC_ERR_TRUNCATED,
-                           "segment %zu decodes to %zu bytes, Rows x Columns needs %zu", s + 1,
-                           got, plane);
-        if (over)
-            return dc_fail(err, DC_ERR_CORRUPT,
-                           "segment %zu holds more data than Rows x Columns (%zu) needs", s + 1,
-                           plane);
+    int lsb_first = (flags & DC_RLE_LSB_FIRST) != 0;
+    /* Byte-wide planes in their final place need no scratch: decode straight
+     * into dst. Otherwise decode each sample's segments into contiguous
+     * scratch planes (fast memcpy/memset runs) and merge them into samples,
+     * far faster than byte writes at a stride. */
+    int direct = bps == 1 && (spp == 1 || f->planar_configuration == 1);
+    uint8_t *scratch = NULL;
+    if (!direct) {
+        scratch = malloc(plane * nseg); /* one frame */
+        if (scratch == NULL)
+            return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of scratch", plane * nseg);
     }
-    return DC_OK;
+    rc = DC_OK;
+    for (size_t s = 0; s < nseg && rc == DC_OK; s++) {
+        size_t sample = s / bps, b = s % bps;
+        /* byte significance of segment s: 0 = least significant */
+        size_t sig = lsb_first ? b : bps - 1 - b;
+        uint8_t *plane_out = direct ? dst + sample * plane : scratch + (sample * bps + sig) * plane;
+        int over;
+        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], plane_out, plane, &over);
+        if (got < plane)
+            rc = dc_fail(err, DC_ERR_TRUNCATED,
+                         "segment %zu decodes to %zu bytes, Rows x Columns needs %zu", s + 1, got,
+                         plane);
+        else if (over)
+            rc = dc_fail(err, DC_ERR_CORRUPT,
+                         "segment %zu holds more data than Rows x Columns (%zu) needs", s + 1,
+                         plane);
+    }
+    if (rc == DC_OK && !direct) {
+        if (bps == 1 && spp == 3 && f->planar_configuration == 0) {
+            const uint8_t *r = scratch, *g = scratch + plane, *b = scratch + 2 * plane;
+            for (size_t i = 0; i < plane; i++) {
+                dst[3 * i] = r[i];
+                dst[3 * i + 1] = g[i];
+                dst[3 * i + 2] = b[i];
+            }
+        } else {
+            for (size_t sample = 0; sample < spp; sample++)
+                merge_planes(scratch + sample * bps * plane, plane, bps, dst, sample, spp,
+                             f->planar_configuration);
+        }
+    }
+    free(scratch);
+    return rc;
 }
 
 size_t dc_rle_encode_bound(const dc_frame *f)

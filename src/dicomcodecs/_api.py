@@ -20,7 +20,32 @@ _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL
 _CODESTREAM_ONLY = {"YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
 
 
+# The largest decoded frame the API allocates. An uncompressed Pixel Data
+# value has a 32-bit length (at most 0xFFFFFFFE bytes), so no frame a DICOM
+# file can hold natively is larger: Rows x Columns claiming more come from
+# corrupt attributes, and must not make a few bytes of input reserve
+# gigabytes (or raise MemoryError) before the decoder even looks at them.
+MAX_FRAME_BYTES = 0xFFFFFFFE
+
 # --------------------------------------------------------------------- frames
+
+def _output_spec(codec: Any, info: FrameInfo, as_rgb: bool, reduce: int, frame: int | None):
+    """codec.output_spec, refusing empty and impossibly large frames with a
+    DecodeError before anything is allocated."""
+    shape, dtype, pi = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    nbytes = np.dtype(dtype).itemsize
+    for n in shape:
+        nbytes *= int(n)  # Python ints: no overflow
+    name = getattr(codec, "name", info.transfer_syntax)
+    if nbytes == 0:
+        raise DecodeError(name, frame, f"empty frame: {info.rows} rows, {info.columns} columns, "
+                          f"{info.samples_per_pixel} samples per pixel")
+    if nbytes > MAX_FRAME_BYTES:
+        raise DecodeError(name, frame, f"{info.rows} rows x {info.columns} columns x "
+                          f"{info.samples_per_pixel} samples of {info.bits_allocated} bits is "
+                          f"{nbytes} bytes, more than a DICOM frame can hold ({MAX_FRAME_BYTES})")
+    return shape, dtype, pi
+
 
 def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not isinstance(out, np.ndarray):
@@ -37,7 +62,7 @@ def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
                  as_rgb: bool = True, reduce: int = 0, frame: int | None = None) -> np.ndarray:
     """Decode one encoded frame to an array of shape (rows, columns[, samples])."""
     codec = get_decoder(info.transfer_syntax)
-    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, frame)
     if out is None:
         out = np.empty(shape, dtype)
     else:
@@ -50,7 +75,7 @@ def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | N
                   threads: int | None = None, as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
     """Decode many frames, concurrently, into one (n, rows, columns[, samples]) array."""
     codec = get_decoder(info.transfer_syntax)
-    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, 0)
     n = len(frames)
     if out is None:
         out = np.empty((n, *shape), dtype)
@@ -203,7 +228,7 @@ def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_
         return src.native_frames(idx, as_rgb)
     info = src.info
     codec = get_decoder(info.transfer_syntax)
-    shape, dtype, _ = codec.output_spec(info, as_rgb=as_rgb, reduce=reduce)
+    shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, idx[0] if idx else None)
     if out is None:
         out = np.empty((len(idx), *shape), dtype)
 

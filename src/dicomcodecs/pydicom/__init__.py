@@ -1,0 +1,127 @@
+"""pydicom integration: register()/unregister() the 'dicomcodecs' decoder and
+encoder plugins, ahead of pydicom's own when first=True, and swap pydicom's
+numpy YBR->RGB step for our C conversion while registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABEL = "dicomcodecs"
+_DECODER = ("dicomcodecs.pydicom.decoder", "_decode_frame")
+_ENCODER = ("dicomcodecs.pydicom.encoder", "_encode_frame")
+
+# What register() changed, so unregister() can put pydicom back exactly.
+_state: dict[str, Any] | None = None
+
+
+def _pydicom_version() -> tuple[int, int]:
+    import pydicom
+
+    major, minor = (int(x) for x in pydicom.__version__.split(".")[:2])
+    return major, minor
+
+
+def _move_first(coder: Any) -> list[str] | None:
+    """Put our plugin first in pydicom's plugin table (a private dict: only
+    on pydicom versions we know). Returns the previous order."""
+    available = getattr(coder, "_available", None)
+    if not isinstance(available, dict) or LABEL not in available:
+        return None
+    before = list(available)
+    ours = available.pop(LABEL)
+    rest = dict(available)
+    available.clear()
+    available[LABEL] = ours
+    available.update(rest)
+    return before
+
+
+def _fast_convert_color_space(original):
+    import numpy as np
+
+    def convert_color_space(arr, current, desired, per_frame=False):
+        cur, want = str(current).upper(), str(desired).upper()
+        if (cur in ("YBR_FULL", "YBR_FULL_422") and want == "RGB" and arr.dtype == np.uint8
+                and arr.ndim >= 3 and arr.shape[-1] == 3):
+            from .._color import ybr_full_to_rgb
+
+            out = np.ascontiguousarray(arr)
+            if out is arr and not out.flags.writeable:
+                out = out.copy()
+            return ybr_full_to_rgb(out)
+        return original(arr, current, desired, per_frame=per_frame)
+
+    convert_color_space.__wrapped__ = original
+    return convert_color_space
+
+
+def register(first: bool = True) -> None:
+    """Add the 'dicomcodecs' plugins to every pydicom decoder and encoder
+    whose transfer syntax dicomcodecs serves; with first=True they go ahead of
+    pydicom's built-in plugins."""
+    global _state
+    if _state is not None:
+        return
+    import pydicom.pixels.decoders.base as dbase
+    import pydicom.pixels.encoders.base as ebase
+    from pydicom.pixels import get_decoder as pd_get_decoder
+    from pydicom.pixels import get_encoder as pd_get_encoder
+
+    from .._uids import SYNTAXES
+    from . import decoder as our_decoder
+    from . import encoder as our_encoder
+
+    known = _pydicom_version()[0] == 3
+    state: dict[str, Any] = {"decoders": {}, "encoders": {}, "convert": None}
+    for uid in SYNTAXES:
+        if our_decoder.is_available(uid):
+            try:
+                dec = pd_get_decoder(uid)
+            except NotImplementedError:
+                dec = None
+            if dec is not None and LABEL not in dec.available_plugins:
+                dec.add_plugin(LABEL, _DECODER)
+                state["decoders"][uid] = _move_first(dec) if first and known else None
+        if our_encoder.is_available(uid):
+            try:
+                enc = pd_get_encoder(uid)
+            except (NotImplementedError, KeyError):
+                enc = None
+            if enc is not None and LABEL not in enc.available_plugins:
+                enc.add_plugin(LABEL, _ENCODER)
+                state["encoders"][uid] = _move_first(enc) if first and known else None
+    if known and hasattr(dbase, "convert_color_space"):
+        state["convert"] = dbase.convert_color_space
+        dbase.convert_color_space = _fast_convert_color_space(dbase.convert_color_space)
+    _state = state
+    del ebase
+
+
+def unregister() -> None:
+    """Remove everything register() added and restore pydicom's plugin order."""
+    global _state
+    if _state is None:
+        return
+    import pydicom.pixels.decoders.base as dbase
+    from pydicom.pixels import get_decoder as pd_get_decoder
+    from pydicom.pixels import get_encoder as pd_get_encoder
+
+    for table, getter in (("decoders", pd_get_decoder), ("encoders", pd_get_encoder)):
+        for uid, order in _state[table].items():
+            coder = getter(uid)
+            coder.remove_plugin(LABEL)
+            available = getattr(coder, "_available", None)
+            if order and isinstance(available, dict):
+                saved = dict(available)
+                available.clear()
+                for name in order:
+                    if name in saved:
+                        available[name] = saved.pop(name)
+                available.update(saved)
+    if _state["convert"] is not None:
+        dbase.convert_color_space = _state["convert"]
+    _state = None
+
+
+def is_registered() -> bool:
+    return _state is not None

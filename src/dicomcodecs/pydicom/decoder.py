@@ -1,0 +1,60 @@
+"""pydicom decoder plugin 'dicomcodecs': pydicom's documented contract
+(is_available, DECODER_DEPENDENCIES, _decode_frame) over our codecs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._info import FrameInfo
+from .._uids import SYNTAXES
+from ..registry import get_decoder
+
+DECODER_DEPENDENCIES = {uid: ("numpy", "dicomcodecs") for uid in SYNTAXES}
+
+
+def is_available(uid: str) -> bool:
+    try:
+        get_decoder(uid)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _info(runner: Any) -> FrameInfo:
+    spp = runner.samples_per_pixel
+    return FrameInfo(
+        transfer_syntax=str(runner.transfer_syntax),
+        rows=runner.rows,
+        columns=runner.columns,
+        samples_per_pixel=spp,
+        bits_allocated=runner.bits_allocated,
+        bits_stored=runner.bits_stored,
+        pixel_representation=runner.pixel_representation,
+        photometric_interpretation=str(runner.photometric_interpretation),
+        planar_configuration=0,
+    )
+
+
+def _decode_frame(src: bytes, runner: Any) -> bytearray:
+    """Decode one frame for pydicom, in the colour space it is stored in
+    (pydicom converts afterwards, or not with raw=True), interleaved."""
+    info = _info(runner)
+    codec = get_decoder(info.transfer_syntax)
+    hook = getattr(codec, "pydicom_decode", None)
+    if hook is not None:  # a codec that must read or set runner options itself
+        return hook(src, runner, info)
+    shape, dtype, _ = codec.output_spec(info, as_rgb=False)
+    buf = bytearray(int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    out = np.frombuffer(buf, dtype).reshape(shape)
+    kwargs = {}
+    if info.transfer_syntax == "1.2.840.10008.1.2.5":
+        kwargs["lsb_first"] = runner.get_option("rle_segment_order", ">") == "<"
+    codec.decode_into(src, info, out, as_rgb=False, reduce=0,
+                      frame=getattr(runner, "index", None), **kwargs)
+    if info.samples_per_pixel > 1:
+        # Our output is always interleaved; saying so on every frame keeps a
+        # persisted option from mislabelling the next one.
+        runner.set_option("planar_configuration", 0)
+    return buf

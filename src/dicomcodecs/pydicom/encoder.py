@@ -1,0 +1,51 @@
+"""pydicom encoder plugin 'dicomcodecs': pydicom's documented contract
+(is_available, ENCODER_DEPENDENCIES, _encode_frame) over our codecs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._info import FrameInfo
+from .._uids import SYNTAXES
+from ..registry import get_encoder
+
+ENCODER_DEPENDENCIES = {uid: ("numpy", "dicomcodecs") for uid in SYNTAXES}
+
+_JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
+
+
+def is_available(uid: str) -> bool:
+    try:
+        get_encoder(uid)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _encode_frame(src: bytes, runner: Any) -> bytes:
+    """Encode one frame of little-endian pixel bytes as pydicom hands it over."""
+    uid = str(runner.transfer_syntax)
+    codec = get_encoder(uid)
+    rows, cols, spp = runner.rows, runner.columns, runner.samples_per_pixel
+    nsamples = rows * cols * spp
+    itemsize = len(src) // nsamples
+    if itemsize not in (1, 2, 4, 8) or itemsize * nsamples != len(src):
+        raise ValueError(f"frame of {len(src)} bytes does not hold {nsamples} samples")
+    kind = "i" if runner.pixel_representation else "u"
+    arr = np.frombuffer(src, f"<{kind}{itemsize}")
+    # pydicom narrows samples to the smallest container for Bits Stored; our
+    # codecs take the Bits Allocated container the dataset declares.
+    container = np.dtype(f"{kind}{runner.bits_allocated // 8}")
+    if spp > 1:
+        planar = runner.planar_configuration == 1 and (not runner.is_array or uid in _JPEG_LS)
+        arr = arr.reshape(spp, rows, cols).transpose(1, 2, 0) if planar else arr.reshape(rows, cols, spp)
+    else:
+        arr = arr.reshape(rows, cols)
+    arr = np.ascontiguousarray(arr, dtype=container)
+    info = FrameInfo(uid, rows, cols, spp, runner.bits_allocated, runner.bits_stored,
+                     runner.pixel_representation, str(runner.photometric_interpretation), 0)
+    options = {k: runner.get_option(k) for k in getattr(codec, "encode_options", ())
+               if runner.get_option(k) is not None}
+    return codec.encode(arr, info, frame=None, **options)

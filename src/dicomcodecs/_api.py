@@ -11,7 +11,7 @@ from . import _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
 from ._errors import DecodeError, EncodeError
 from ._info import FrameInfo
-from ._uids import NATIVE, SYNTAXES, resolve
+from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, resolve
 from .registry import get_decoder, get_encoder
 
 _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
@@ -139,16 +139,23 @@ class _PixelSource:
         try:
             ds = pydicom.dcmread(f, stop_before_pixels=True)
             pos = f.tell()
+            if str(ds.file_meta.get("TransferSyntaxUID", "")) == "1.2.840.10008.1.2.1.99":
+                # Deflated: the bytes on disk are not the dataset; let pydicom inflate it.
+                f.close()
+                self._open_dataset(pydicom.dcmread(path))
+                return
             self._common(ds)
             size = os.fstat(f.fileno()).st_size
             head = os.pread(f.fileno(), 12, pos)
-            if len(head) < 8 or head[:4] != b"\xe0\x7f\x10\x00":
+            order = "big" if self.info.transfer_syntax == BIG_ENDIAN else "little"
+            tag = b"\x7f\xe0\x00\x10" if order == "big" else b"\xe0\x7f\x10\x00"
+            if len(head) < 8 or head[:4] != tag:
                 raise ValueError(f"{path}: no Pixel Data element")
             explicit = self.info.transfer_syntax != "1.2.840.10008.1.2"
             if explicit:
-                length, start = int.from_bytes(head[8:12], "little"), pos + 12
+                length, start = int.from_bytes(head[8:12], order), pos + 12
             else:
-                length, start = int.from_bytes(head[4:8], "little"), pos + 8
+                length, start = int.from_bytes(head[4:8], order), pos + 8
             if self.native:
                 end = size if length == 0xFFFFFFFF else min(size, start + length)
                 self._native = memoryview(os.pread(f.fileno(), end - start, start))
@@ -205,7 +212,8 @@ class _PixelSource:
             raw = self._native[i * nbytes:(i + 1) * nbytes]
             if len(raw) < nbytes:
                 raise DecodeError("Native Pixel Data", i, f"{len(raw)} of {nbytes} bytes present")
-            a = np.frombuffer(raw, info.dtype.newbyteorder("<"))
+            order = ">" if info.transfer_syntax == BIG_ENDIAN and info.bits_allocated > 8 else "<"
+            a = np.frombuffer(raw, info.dtype.newbyteorder(order))
             if info.samples_per_pixel > 1 and info.planar_configuration == 1:
                 a = a.reshape(info.samples_per_pixel, info.rows, info.columns).transpose(1, 2, 0)
             arr[k] = a.reshape(info.shape)

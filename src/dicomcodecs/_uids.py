@@ -35,7 +35,10 @@ SYNTAXES: dict[str, Syntax] = {s.uid: s for s in _SYNTAXES}
 NATIVE = {
     "1.2.840.10008.1.2": "ImplicitVRLittleEndian",
     "1.2.840.10008.1.2.1": "ExplicitVRLittleEndian",
+    "1.2.840.10008.1.2.1.99": "DeflatedExplicitVRLittleEndian",
+    "1.2.840.10008.1.2.2": "ExplicitVRBigEndian",
 }
+BIG_ENDIAN = "1.2.840.10008.1.2.2"
 
 
 def resolve(name: str) -> str:

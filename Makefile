@@ -1,0 +1,75 @@
+# dicomcodecs: every set-up and check the README names.
+#   make demo      install what is missing, build, transcode pydicom's samples, print the bench table
+#   make test      install what is missing, build, run the full test suite
+#   make sanitize  build with ASan+UBSan into .venv-sanitize and run the tests under it
+#   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
+#   make fuzz      build the libFuzzer harnesses (clang) into build/fuzz
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+SAN_VENV ?= .venv-sanitize
+PY := $(VENV)/bin/python
+SAN_PY := $(SAN_VENV)/bin/python
+PYTEST_ARGS ?=
+
+# Debian/Ubuntu packages: compiler and Python headers, the codec libraries,
+# and the independent implementations the interop tests run.
+APT_PACKAGES := build-essential pkg-config python3-dev python3-venv \
+	libopenjp2-7-dev libturbojpeg0-dev libcharls-dev libopenjph-dev \
+	dcmtk libgdcm-tools libopenjp2-tools openjph-tools
+# libjpeg-turbo's libjpeg API: Debian names it one way, Ubuntu another.
+APT_JPEG := libjpeg62-turbo-dev libjpeg-turbo8-dev
+FUZZ_PACKAGES := clang -- libclang-rt-14-dev libclang-rt-dev
+
+BUILD_DEPS := "scikit-build-core>=0.10" "cython>=3.0" "numpy>=1.25" cmake ninja
+
+.PHONY: deps venv build demo test sanitize bench fuzz clean
+
+deps:
+	@bash tools/apt-deps.sh $(APT_PACKAGES) -- $(APT_JPEG)
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	touch $@
+
+venv: deps $(VENV)/.created
+	$(VENV)/bin/pip install -q $(BUILD_DEPS)
+	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]"
+
+build: venv
+
+demo: venv
+	$(PY) -m dicomcodecs.cli info
+	$(PY) tools/demo.py --out build/demo
+	$(PY) -m dicomcodecs.cli bench --quick --data build/bench-data
+
+test: venv
+	$(PY) -m pytest tests -q $(PYTEST_ARGS)
+
+$(SAN_VENV)/.created:
+	$(PYTHON) -m venv $(SAN_VENV)
+	$(SAN_VENV)/bin/pip install -q --upgrade pip
+	touch $@
+
+# Python itself is not instrumented: preload the sanitizer runtimes, and
+# leave leak checking to the ASan-built fuzz replayer (tests/test_fuzz_replay.py).
+SAN_PRELOAD = $$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)
+sanitize: deps $(SAN_VENV)/.created
+	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS) "pydicom>=3.0" pydicom-data pytest hypothesis
+	$(SAN_VENV)/bin/pip install -q --no-build-isolation --force-reinstall --no-deps . \
+		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize
+	cd tests && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LD_PRELOAD="$(SAN_PRELOAD)" DICOMCODECS_SANITIZE=1 \
+		../$(SAN_PY) -m pytest -q -p no:cacheprovider --rootdir=.. -m "not nosanitize" . $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m dicomcodecs.cli bench --data benchmarks/data --markdown benchmarks/RESULTS.md
+
+fuzz:
+	@bash tools/apt-deps.sh $(FUZZ_PACKAGES)
+	bash lib/fuzz/build.sh build/fuzz
+
+clean:
+	rm -rf build dist *.egg-info

@@ -11,6 +11,8 @@ SAN_VENV ?= .venv-sanitize
 PY := $(VENV)/bin/python
 SAN_PY := $(SAN_VENV)/bin/python
 PYTEST_ARGS ?=
+# e.g. SKBUILD_ARGS=-Ccmake.define.DC_FAMILIES=rle to build only some codec families
+SKBUILD_ARGS ?=
 
 # Debian/Ubuntu packages: compiler and Python headers, the codec libraries,
 # and the independent implementations the interop tests run.
@@ -35,7 +37,7 @@ $(VENV)/.created:
 
 venv: deps $(VENV)/.created
 	$(VENV)/bin/pip install -q $(BUILD_DEPS)
-	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]"
+	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]" $(SKBUILD_ARGS)
 
 build: venv
 
@@ -58,11 +60,12 @@ SAN_PRELOAD = $$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubs
 sanitize: deps $(SAN_VENV)/.created
 	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS) "pydicom>=3.0" pydicom-data pytest hypothesis
 	$(SAN_VENV)/bin/pip install -q --no-build-isolation --force-reinstall --no-deps . \
-		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize
-	cd tests && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
+		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize \
+		$(SKBUILD_ARGS)
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LD_PRELOAD="$(SAN_PRELOAD)" DICOMCODECS_SANITIZE=1 \
-		../$(SAN_PY) -m pytest -q -p no:cacheprovider --rootdir=.. -m "not nosanitize" . $(PYTEST_ARGS)
+		$(SAN_PY) -m pytest tests -q -p no:cacheprovider -m "not nosanitize" $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m dicomcodecs.cli bench --data benchmarks/data --markdown benchmarks/RESULTS.md

@@ -1,0 +1,168 @@
+"""The pydicom plugins: registration, order, restore, and that the frames
+pydicom gets through them are right (tests name the plugin, since pydicom
+silently falls back to another one when a plugin raises)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.pixels import get_decoder, get_encoder
+from pydicom.uid import ExplicitVRLittleEndian, RLELossless
+
+import dicomcodecs as dc
+import dicomcodecs.pydicom as dcp
+import pydicom.pixels.decoders.base as dbase
+
+from .conftest import find_testfile
+
+
+@pytest.fixture
+def registered():
+    dcp.register(first=True)
+    try:
+        yield
+    finally:
+        dcp.unregister()
+
+
+def _plugin_order(uid):
+    return list(get_decoder(uid)._available), list(get_encoder(uid)._available)
+
+
+def test_register_puts_ours_first_and_unregister_restores():
+    before = _plugin_order(RLELossless)
+    convert_before = dbase.convert_color_space
+    dcp.register(first=True)
+    try:
+        dec, enc = _plugin_order(RLELossless)
+        assert dec[0] == "dicomcodecs" and enc[0] == "dicomcodecs"
+        assert set(dec) - {"dicomcodecs"} == set(before[0])
+        assert dbase.convert_color_space is not convert_before
+    finally:
+        dcp.unregister()
+    assert _plugin_order(RLELossless) == before
+    assert dbase.convert_color_space is convert_before
+    assert not dcp.is_registered()
+
+
+def test_register_last_keeps_builtin_order():
+    before = _plugin_order(RLELossless)
+    dcp.register(first=False)
+    try:
+        dec, enc = _plugin_order(RLELossless)
+        assert dec == [*before[0], "dicomcodecs"]
+        assert enc == [*before[1], "dicomcodecs"]
+    finally:
+        dcp.unregister()
+    assert _plugin_order(RLELossless) == before
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("MR_small_RLE.dcm", "MR_small.dcm"),
+    ("SC_rgb_rle.dcm", "SC_rgb.dcm"),
+    ("SC_rgb_rle_16bit_2frame.dcm", "SC_rgb_16bit_2frame.dcm"),
+    ("SC_rgb_rle_32bit_2frame.dcm", "SC_rgb_32bit_2frame.dcm"),
+    ("emri_small_RLE.dcm", "emri_small.dcm"),
+])
+def test_decode_through_pydicom_matches_uncompressed(registered, name, reference):
+    ds = pydicom.dcmread(find_testfile(name))
+    ref = pydicom.dcmread(find_testfile(reference)).pixel_array
+    arr, props = get_decoder(RLELossless).as_array(ds, decoding_plugin="dicomcodecs")
+    np.testing.assert_array_equal(arr, ref)
+    # Frame by frame: options set by the plugin on one frame must not
+    # mislabel the next.
+    n = int(ds.get("NumberOfFrames", 1))
+    for i in range(n):
+        a, _ = get_decoder(RLELossless).as_array(ds, index=i, decoding_plugin="dicomcodecs")
+        np.testing.assert_array_equal(a, ref[i] if n > 1 else ref)
+    frames = list(get_decoder(RLELossless).iter_array(ds, decoding_plugin="dicomcodecs"))
+    np.testing.assert_array_equal(np.stack([f for f, _ in frames]).reshape(ref.shape), ref)
+
+
+def test_pixel_array_goes_through_dicomcodecs(registered, monkeypatch):
+    calls = []
+    codec = dc.registry.get_decoder(RLELossless)
+    original = codec.decode_into
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(codec, "decode_into", counting)
+    ds = pydicom.dcmread(find_testfile("SC_rgb_rle_2frame.dcm"))
+    ref = pydicom.dcmread(find_testfile("SC_rgb_2frame.dcm")).pixel_array
+    np.testing.assert_array_equal(ds.pixel_array, ref)
+    assert len(calls) == 2
+    arr = pydicom.pixels.pixel_array(find_testfile("SC_rgb_rle_2frame.dcm"))
+    np.testing.assert_array_equal(arr, ref)
+    assert len(calls) == 4
+
+
+def test_segment_order_option(registered):
+    """pydicom's rle_segment_order '<' (non-conformant LSB-first files)."""
+    arr = (np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) * 37)
+    frame = dc.encode_frame(arr, "rle")
+    # Swap the two segments' order in the header to make an LSB-first frame.
+    import struct
+    n, o1, o2 = struct.unpack("<3I", frame[:12])
+    seg1, seg2 = frame[o1:o2], frame[o2:]
+    swapped = struct.pack("<3I", 2, 64, 64 + len(seg2)) + b"\0" * 52 + seg2 + seg1
+    ds = pydicom.Dataset()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = RLELossless
+    ds.Rows, ds.Columns, ds.SamplesPerPixel = 64, 48, 1
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = pydicom.encaps.encapsulate([swapped])
+    out, _ = get_decoder(RLELossless).as_array(ds, decoding_plugin="dicomcodecs",
+                                              rle_segment_order="<")
+    np.testing.assert_array_equal(out, arr)
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_16bit_2frame.dcm", "MR_small.dcm", "emri_small.dcm"])
+def test_compress_through_pydicom(registered, name, tmp_path):
+    ds = pydicom.dcmread(find_testfile(name))
+    ref = ds.pixel_array.copy()
+    ds.compress(RLELossless, encoding_plugin="dicomcodecs")
+    assert ds.file_meta.TransferSyntaxUID == RLELossless
+    # Our run choice never codes worse than pydicom's own encoder.
+    ds2 = pydicom.dcmread(find_testfile(name))
+    ds2.compress(RLELossless, encoding_plugin="pydicom")
+    assert len(ds.PixelData) <= len(ds2.PixelData)
+    ds.save_as(tmp_path / "out.dcm")
+    back, _ = get_decoder(RLELossless).as_array(pydicom.dcmread(tmp_path / "out.dcm"),
+                                               decoding_plugin="pydicom")
+    np.testing.assert_array_equal(back, ref)
+
+
+def test_ybr_to_rgb_swap_matches_pydicom():
+    from pydicom.pixels.processing import convert_color_space
+
+    rng = np.random.default_rng(1)
+    ybr = rng.integers(0, 256, (3, 20, 30, 3), dtype=np.uint8)
+    ref = convert_color_space(ybr, "YBR_FULL", "RGB")
+    dcp.register()
+    try:
+        fast = dbase.convert_color_space(ybr.copy(), "YBR_FULL", "RGB")
+        other = dbase.convert_color_space(ybr.copy(), "RGB", "YBR_FULL")  # falls back
+    finally:
+        dcp.unregister()
+    assert np.abs(fast.astype(int) - ref).max() <= 1
+    np.testing.assert_array_equal(other, convert_color_space(ybr, "RGB", "YBR_FULL"))
+
+
+def test_raw_keeps_stored_colour_space(registered, tmp_path):
+    ds = pydicom.dcmread(find_testfile("SC_rgb.dcm"))
+    rgb = ds.pixel_array.copy()
+    from dicomcodecs._color import rgb_to_ybr_full
+
+    ybr = rgb_to_ybr_full(rgb.copy())
+    ds.PixelData = ybr.tobytes()
+    ds.PhotometricInterpretation = "YBR_FULL"
+    ds.compress(RLELossless, encoding_plugin="dicomcodecs")
+    raw, _ = get_decoder(RLELossless).as_array(ds, decoding_plugin="dicomcodecs", raw=True)
+    np.testing.assert_array_equal(raw, ybr)
+    conv, props = get_decoder(RLELossless).as_array(ds, decoding_plugin="dicomcodecs")
+    assert props["photometric_interpretation"] == "RGB"
+    assert np.abs(conv.astype(int) - rgb).max() <= 2

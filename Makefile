@@ -11,6 +11,7 @@ SAN_VENV ?= .venv-sanitize
 PY := $(VENV)/bin/python
 SAN_PY := $(SAN_VENV)/bin/python
 PYTEST_ARGS ?=
+TESTS ?= tests
 # e.g. SKBUILD_ARGS=-Ccmake.define.DC_FAMILIES=rle to build only some codec families
 SKBUILD_ARGS ?=
 
@@ -47,7 +48,7 @@ demo: venv
 	$(PY) -m dicomcodecs.cli bench --quick --data build/bench-data
 
 test: venv
-	$(PY) -m pytest tests -q $(PYTEST_ARGS)
+	$(PY) -m pytest $(TESTS) -q $(PYTEST_ARGS)
 
 $(SAN_VENV)/.created:
 	$(PYTHON) -m venv $(SAN_VENV)
@@ -65,7 +66,7 @@ sanitize: deps $(SAN_VENV)/.created
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LD_PRELOAD="$(SAN_PRELOAD)" DICOMCODECS_SANITIZE=1 \
-		$(SAN_PY) -m pytest tests -q -p no:cacheprovider -m "not nosanitize" $(PYTEST_ARGS)
+		$(SAN_PY) -m pytest $(TESTS) -q -p no:cacheprovider -m "not nosanitize" $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m dicomcodecs.cli bench --data benchmarks/data --markdown benchmarks/RESULTS.md

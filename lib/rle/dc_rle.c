@@ -44,9 +44,10 @@ static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *e
 }
 
 /* PackBits-decodes src into a contiguous plane of `n` bytes.
- * Returns bytes written, or with *over set when the segment holds more than a
- * run's worth of padding after the plane is full. */
-static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n, int *over)
+ * Returns bytes written, with *over set when what follows the full plane is
+ * more than padding: it decodes to at least one more row of `row` bytes. */
+static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n,
+                             size_t row, int *over)
 {
     size_t i = 0, o = 0;
     *over = 0;
@@ -101,10 +102,27 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
             o += cnt;
         }
     }
-    /* An even-length segment may end with a padding byte, and some encoders
-     * leave one short run behind; more than that means the frame is larger
-     * than Rows x Columns says. */
-    if (o == n && i < len && len - i > 2) *over = 1;
+    /* Segments and frames end with padding (a zero byte for even length,
+     * sometimes more) and some encoders leave a short run behind: only more
+     * than 2 bytes that also decode to a whole extra row mean the frame is
+     * larger than Rows x Columns says. Counting stops at one row. */
+    if (o == n && i < len && len - i > 2) {
+        size_t extra = 0;
+        while (i < len && extra < row) {
+            int h = (int8_t)src[i++];
+            if (h >= 0) {
+                size_t cnt = (size_t)h + 1;
+                if (cnt > len - i) cnt = len - i;
+                extra += cnt;
+                i += cnt;
+            } else if (h != -128) {
+                if (i >= len) break;
+                extra += (size_t)(1 - h);
+                i++;
+            }
+        }
+        if (extra >= row) *over = 1;
+    }
     return o;
 }
 
@@ -197,7 +215,8 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
         size_t sig = lsb_first ? b : bps - 1 - b;
         uint8_t *plane_out = direct ? dst + sample * plane : scratch + (sample * bps + sig) * plane;
         int over;
-        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], plane_out, plane, &over);
+        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], plane_out, plane,
+                                    f->columns, &over);
         if (got < plane)
             rc = dc_fail(err, DC_ERR_TRUNCATED,
                          "segment %zu decodes to %zu bytes, Rows x Columns needs %zu", s + 1, got,
@@ -238,38 +257,60 @@ size_t dc_rle_encode_bound(const dc_frame *f)
     return RLE_HEADER + seg * nseg;
 }
 
+/* First k >= j with row[k] == row[k+1] == row[k+2] (where a replicate run
+ * pays), or n. Noisy rows are mostly literals, so compare 8 byte pairs at a
+ * time: d holds row[k] ^ row[k+1] per byte, t flags its zero bytes, and
+ * t & (t >> 8) flags two equal pairs in a row. */
+static size_t find_triple(const uint8_t *row, size_t j, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+    while (j + 9 <= n) {
+        uint64_t x, y;
+        memcpy(&x, row + j, 8);
+        memcpy(&y, row + j + 1, 8);
+        uint64_t d = x ^ y;
+        uint64_t t = ~(((d & low7) + low7) | d | low7);
+        uint64_t m = t & (t >> 8);
+        if (m) return j + ((size_t)__builtin_ctzll(m) >> 3);
+        j += 7;
+    }
+#endif
+    for (; j + 2 < n; j++)
+        if (row[j] == row[j + 1] && row[j + 1] == row[j + 2]) return j;
+    return n;
+}
+
+static size_t run_length(const uint8_t *row, size_t i, size_t n)
+{
+    size_t r = 1;
+    while (i + r < n && r < 128 && row[i + r] == row[i]) r++;
+    return r;
+}
+
 /* PackBits one contiguous row; returns bytes written (dst has room for the
- * worst case, checked by the caller). */
+ * worst case, checked by the caller). A run of two is coded as a replicate
+ * run only where a literal would start anyway: inside a literal it costs an
+ * extra header byte. */
 static size_t pack_row(const uint8_t *row, size_t n, uint8_t *dst)
 {
-    size_t i = 0, o = 0, lit = 0; /* lit: start of the pending literal */
+    size_t i = 0, o = 0;
     while (i < n) {
-        size_t r = 1;
-        while (i + r < n && r < 128 && row[i + r] == row[i]) r++;
-        /* A run of two is only worth a replicate code when it does not split
-         * a literal: splitting costs a header byte. */
-        if (r >= 3 || (r == 2 && lit == i)) {
-            while (lit < i) {
-                size_t cnt = i - lit > 128 ? 128 : i - lit;
-                dst[o++] = (uint8_t)(cnt - 1);
-                memcpy(dst + o, row + lit, cnt);
-                o += cnt;
-                lit += cnt;
-            }
+        if (i + 1 < n && row[i] == row[i + 1]) {
+            size_t r = run_length(row, i, n);
             dst[o++] = (uint8_t)(257 - r);
             dst[o++] = row[i];
             i += r;
-            lit = i;
-        } else {
-            i += r;
+            continue;
         }
-    }
-    while (lit < n) {
-        size_t cnt = n - lit > 128 ? 128 : n - lit;
-        dst[o++] = (uint8_t)(cnt - 1);
-        memcpy(dst + o, row + lit, cnt);
-        o += cnt;
-        lit += cnt;
+        size_t k = find_triple(row, i + 1, n);
+        while (i < k) {
+            size_t cnt = k - i > 128 ? 128 : k - i;
+            dst[o++] = (uint8_t)(cnt - 1);
+            memcpy(dst + o, row + i, cnt);
+            o += cnt;
+            i += cnt;
+        }
     }
     return o;
 }

@@ -114,11 +114,15 @@ class _PixelSource:
                                       "native little endian nor one dicomcodecs decodes")
 
     def _index(self, frags) -> None:
-        eot = self.ds.get("ExtendedOffsetTable")
+        # Dataset.get with a keyword gives the value (bytes), not the element.
+        raw = self.ds.get("ExtendedOffsetTable")
         offsets = None
-        if eot is not None and eot.value:
-            raw = bytes(eot.value)
-            offsets = list(np.frombuffer(raw, "<u8"))
+        if raw:
+            raw = bytes(raw)
+            if len(raw) % 8:
+                raise DecodeError("Encapsulated Pixel Data", None, f"the Extended Offset Table "
+                                  f"holds {len(raw)} bytes, not a multiple of 8")
+            offsets = [int(o) for o in np.frombuffer(raw, "<u8")]
         self._frags = frags
         self._map = frame_map(frags, self.n_frames, self.info.transfer_syntax, offsets)
 
@@ -313,7 +317,10 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
     if info.bits_stored < 1 or info.bits_stored > info.bits_allocated:
         raise EncodeError(getattr(codec, "name", uid), None,
                           f"bits_stored {info.bits_stored} outside 1..{info.bits_allocated}")
-    return codec, info, np.ascontiguousarray(arr)
+    if 0 in arr.shape[-3 if spp > 1 else -2:]:
+        raise EncodeError(getattr(codec, "name", uid), None, f"empty frame: shape {arr.shape}")
+    # Codecs read the samples' bytes as they lie: make them native-endian.
+    return codec, info, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
 def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,

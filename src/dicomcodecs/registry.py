@@ -121,13 +121,18 @@ def unregister_codec(codec: Codec) -> None:
             c, old_dec, old_enc = _replaced[i]
             if c is not codec:
                 continue
-            for table, old in ((_decoders, old_dec), (_encoders, old_enc)):
+            for k, table, old in ((1, _decoders, old_dec), (2, _encoders, old_enc)):
                 for uid, prev in old.items():
                     if table.get(uid) is codec:
                         if prev is None:
                             table.pop(uid, None)
                         else:
                             table[uid] = prev
+                    # A codec registered later replaced this one: it must fall
+                    # back to this one's predecessor, not to this one.
+                    for later in _replaced[i + 1:]:
+                        if later[k].get(uid) is codec:
+                            later[k][uid] = prev
             del _replaced[i]
             return
     raise ValueError(f"codec {getattr(codec, 'name', codec)!r} is not registered")

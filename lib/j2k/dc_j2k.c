@@ -1,0 +1,880 @@
+/* dc_j2k.c: the OpenJPEG glue. OpenJPEG reads and writes through memory
+ * streams over a {ptr, len, pos} struct owned by each call, and reports its
+ * messages to handlers whose user data is a buffer on the caller's stack, so
+ * concurrent calls never share anything. */
+#include "dc_j2k.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openjpeg.h>
+
+/* ------------------------------------------------------------ header parse */
+
+static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Offset of the raw codestream in a JP2 file, or 0 for a raw codestream. */
+static int j2k_start(const uint8_t *src, size_t srclen, size_t *start, dc_error *err)
+{
+    static const uint8_t jp2sig[12] = {0, 0, 0, 12, 'j', 'P', ' ', ' ', 0x0d, 0x0a, 0x87, 0x0a};
+    *start = 0;
+    if (srclen < sizeof jp2sig || memcmp(src, jp2sig, sizeof jp2sig) != 0)
+        return DC_OK;
+    size_t pos = 12;
+    while (pos + 8 <= srclen) {
+        uint64_t len = rd32(src + pos);
+        size_t hdr = 8;
+        if (len == 1) {
+            if (pos + 16 > srclen)
+                break;
+            len = (uint64_t)rd32(src + pos + 8) << 32 | rd32(src + pos + 12);
+            hdr = 16;
+        }
+        if (memcmp(src + pos + 4, "jp2c", 4) == 0) {
+            *start = pos + hdr;
+            return DC_OK;
+        }
+        if (len < hdr || len > srclen - pos)
+            break;
+        pos += (size_t)len;
+    }
+    return dc_fail(err, DC_ERR_CORRUPT, "JP2 file without a contiguous codestream box");
+}
+
+int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error *err)
+{
+    memset(info, 0, sizeof *info);
+    if (!src)
+        return dc_fail(err, DC_ERR_TRUNCATED, "empty codestream");
+    size_t pos;
+    int rc = j2k_start(src, srclen, &pos, err);
+    if (rc)
+        return rc;
+    if (srclen - pos < 4)
+        return dc_fail(err, DC_ERR_TRUNCATED, "codestream of %zu bytes", srclen - pos);
+    if (rd16(src + pos) != 0xFF4F)
+        return dc_fail(err, DC_ERR_CORRUPT, "no SOC marker: not a JPEG 2000 codestream "
+                       "(starts %02X %02X)", src[pos], src[pos + 1]);
+    if (rd16(src + pos + 2) != 0xFF51)
+        return dc_fail(err, DC_ERR_CORRUPT, "SIZ does not follow SOC");
+    pos += 2;
+    int have_cod = 0;
+    while (pos + 4 <= srclen) {
+        uint32_t marker = rd16(src + pos);
+        if (marker == 0xFF90 || marker == 0xFFD9)
+            break; /* SOT: end of the main header */
+        if (marker < 0xFF30)
+            return dc_fail(err, DC_ERR_CORRUPT, "bad marker %04X in the main header at %zu",
+                           marker, pos);
+        uint32_t len = rd16(src + pos + 2);
+        if (len < 2 || len > srclen - pos - 2)
+            return dc_fail(err, DC_ERR_TRUNCATED, "marker segment %04X of %u bytes at %zu "
+                           "runs past the end", marker, len, pos);
+        const uint8_t *seg = src + pos + 4;
+        uint32_t n = len - 2;
+        if (marker == 0xFF51) {
+            if (n < 36)
+                return dc_fail(err, DC_ERR_CORRUPT, "SIZ of %u bytes", len);
+            uint32_t rsiz = rd16(seg), xsiz = rd32(seg + 2), ysiz = rd32(seg + 6);
+            uint32_t xo = rd32(seg + 10), yo = rd32(seg + 14);
+            uint32_t xt = rd32(seg + 18), yt = rd32(seg + 22);
+            uint32_t xto = rd32(seg + 26), yto = rd32(seg + 30);
+            uint32_t csiz = rd16(seg + 34);
+            if (csiz == 0 || n < 36 + 3 * csiz)
+                return dc_fail(err, DC_ERR_CORRUPT, "SIZ declares %u components in %u bytes",
+                               csiz, len);
+            if (xo >= xsiz || yo >= ysiz || xt == 0 || yt == 0)
+                return dc_fail(err, DC_ERR_CORRUPT, "SIZ: empty image or tile (%u..%u x %u..%u)",
+                               xo, xsiz, yo, ysiz);
+            info->htj2k |= (rsiz & 0x4000) != 0;
+            info->width = xsiz - xo;
+            info->height = ysiz - yo;
+            info->x0 = xo;
+            info->y0 = yo;
+            info->ncomps = csiz;
+            info->precision = (seg[36] & 0x7F) + 1u;
+            info->is_signed = seg[36] >> 7;
+            uint64_t tx = ((uint64_t)xsiz - xto + xt - 1) / xt;
+            uint64_t ty = ((uint64_t)ysiz - yto + yt - 1) / yt;
+            info->tiles = tx * ty > UINT32_MAX ? UINT32_MAX : (uint32_t)(tx * ty);
+            for (uint32_t c = 0; c < csiz; c++)
+                if (seg[37 + 3 * c] != 1 || seg[38 + 3 * c] != 1)
+                    info->subsampled = 1;
+        } else if (marker == 0xFF52) {
+            if (n < 10)
+                return dc_fail(err, DC_ERR_CORRUPT, "COD of %u bytes", len);
+            info->progression = seg[1];
+            info->layers = rd16(seg + 2);
+            info->mct = seg[4];
+            info->levels = seg[5];
+            info->reversible = seg[9] == 1;
+            have_cod = 1;
+        } else if (marker == 0xFF50) {
+            info->htj2k = 1;
+        } else if (marker == 0xFF55) {
+            info->has_tlm = 1;
+        }
+        pos += 2 + len;
+    }
+    if (info->ncomps == 0)
+        return dc_fail(err, DC_ERR_TRUNCATED, "the codestream ends inside its main header");
+    if (!have_cod)
+        return dc_fail(err, DC_ERR_CORRUPT, "no COD marker segment in the main header");
+    return DC_OK;
+}
+
+int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
+{
+    dc_j2k_info info;
+    int rc = dc_j2k_parse(src, srclen, &info, err);
+    if (rc)
+        return rc;
+    if (src[0] != 0xFF) /* JP2 boxes: OpenJPH reads raw codestreams only */
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "JP2 file");
+    if (!info.htj2k)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "not an HTJ2K codestream (no CAP marker)");
+    if (info.ncomps > 4 || info.precision > 30 || info.tiles > 65535)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "%u components of %u bits in %u tiles",
+                       info.ncomps, info.precision, info.tiles);
+    size_t pos = 2;
+    uint32_t levels = 0;
+    int have_qcd = 0;
+    while (pos + 4 <= srclen) {
+        uint32_t marker = rd16(src + pos);
+        if (marker == 0xFF90)
+            break;
+        uint32_t len = rd16(src + pos + 2); /* checked by dc_j2k_parse */
+        const uint8_t *seg = src + pos + 4;
+        switch (marker) {
+        case 0xFF51: { /* SIZ: every component's depth and sampling */
+            uint32_t csiz = rd16(seg + 34);
+            if (len != 38 + 3 * csiz)
+                return dc_fail(err, DC_ERR_CORRUPT, "SIZ length %u for %u components", len, csiz);
+            for (uint32_t c = 0; c < csiz; c++)
+                if ((seg[36 + 3 * c] & 0x7F) + 1u > 30 || seg[37 + 3 * c] == 0 ||
+                    seg[38 + 3 * c] == 0)
+                    return dc_fail(err, DC_ERR_CORRUPT, "SIZ component %u: bad depth or "
+                                   "sampling", c);
+            break;
+        }
+        case 0xFF52: { /* COD */
+            uint32_t scod = seg[0];
+            levels = seg[5];
+            uint32_t xcb = seg[6], ycb = seg[7];
+            if (levels > 32 || xcb > 8 || ycb > 8 || xcb + ycb > 8 || seg[1] > 4 ||
+                rd16(seg + 2) == 0 || seg[9] > 1 || seg[4] > 1 || (scod & ~7u))
+                return dc_fail(err, DC_ERR_CORRUPT, "COD: invalid parameters");
+            if (len != 12 + ((scod & 1) ? levels + 1 : 0))
+                return dc_fail(err, DC_ERR_CORRUPT, "COD length %u for %u levels", len, levels);
+            break;
+        }
+        case 0xFF5C: /* QCD: its length is checked below, once COD is known */
+            if (len < 3 || (seg[0] & 0x1F) > 2)
+                return dc_fail(err, DC_ERR_CORRUPT, "QCD: quantisation style %u", seg[0] & 0x1Fu);
+            have_qcd = 1;
+            break;
+        case 0xFF50: case 0xFF64: case 0xFF55: /* CAP, COM, TLM */
+            break;
+        default:
+            return dc_fail(err, DC_ERR_UNSUPPORTED, "marker %04X in the main header", marker);
+        }
+        pos += 2 + len;
+    }
+    if (!have_qcd)
+        return dc_fail(err, DC_ERR_CORRUPT, "no QCD marker segment");
+    {
+        /* OpenJPH 0.9.0 mis-decodes tiles narrower than 2^levels in both
+         * directions (ojph_expand shows the same): leave those to OpenJPEG. */
+        const uint8_t *siz = src + 6;
+        uint32_t xsiz = rd32(siz + 2), ysiz = rd32(siz + 6), xo = rd32(siz + 10), yo = rd32(siz + 14);
+        uint32_t xt = rd32(siz + 18), yt = rd32(siz + 22), xto = rd32(siz + 26), yto = rd32(siz + 30);
+        uint64_t minw = UINT64_MAX, minh = UINT64_MAX;
+        if (xto > xo || yto > yo)
+            return dc_fail(err, DC_ERR_CORRUPT, "SIZ: tile origin after the image origin");
+        uint64_t nx = ((uint64_t)xsiz - xto + xt - 1) / xt, ny = ((uint64_t)ysiz - yto + yt - 1) / yt;
+        uint64_t ix[3] = {0, nx / 2, nx - 1}, iy[3] = {0, ny / 2, ny - 1};
+        for (int k = 0; k < 3; k++) {
+            uint64_t a = (uint64_t)xto + ix[k] * xt, b = a + xt;
+            a = a < xo ? xo : a;
+            b = b > xsiz ? xsiz : b;
+            if (b - a < minw)
+                minw = b - a;
+            a = (uint64_t)yto + iy[k] * yt;
+            b = a + yt;
+            a = a < yo ? yo : a;
+            b = b > ysiz ? ysiz : b;
+            if (b - a < minh)
+                minh = b - a;
+        }
+        uint64_t need = (uint64_t)1 << levels;
+        if (minw < need && minh < need)
+            return dc_fail(err, DC_ERR_UNSUPPORTED, "a tile of %llu x %llu is smaller than its "
+                           "%u decomposition levels", (unsigned long long)minw,
+                           (unsigned long long)minh, levels);
+    }
+    /* QCD may precede COD: check it again now the levels are known. */
+    for (size_t q = 2; q + 4 <= pos; q += 2 + rd16(src + q + 2)) {
+        if (rd16(src + q) == 0xFF5C) {
+            uint32_t len = rd16(src + q + 2), style = src[q + 4] & 0x1F, nb = 3 * levels + 1;
+            uint32_t want = style == 0 ? 3 + nb : style == 1 ? 5 : 3 + 2 * nb;
+            if (len != want)
+                return dc_fail(err, DC_ERR_CORRUPT, "QCD of %u bytes does not match %u "
+                               "decomposition levels", len, levels);
+        }
+    }
+    /* Tile-parts: all inside the buffer, headers with COM/PLT only. */
+    size_t nparts = 0;
+    while (pos + 2 <= srclen && rd16(src + pos) == 0xFF90) {
+        if (pos + 12 > srclen)
+            return dc_fail(err, DC_ERR_TRUNCATED, "the codestream ends inside a SOT marker");
+        uint32_t lsot = rd16(src + pos + 2), isot = rd16(src + pos + 4);
+        uint64_t psot = rd32(src + pos + 6);
+        if (lsot != 10 || isot >= info.tiles)
+            return dc_fail(err, DC_ERR_CORRUPT, "SOT at %zu: length %u, tile %u of %u", pos,
+                           lsot, isot, info.tiles);
+        if (psot == 0) /* "to the EOC": let OpenJPEG find where that is */
+            return dc_fail(err, DC_ERR_UNSUPPORTED, "tile-part without a length (Psot 0)");
+        if (psot < 14)
+            return dc_fail(err, DC_ERR_CORRUPT, "tile-part of %llu bytes at %zu",
+                           (unsigned long long)psot, pos);
+        if (psot > srclen - pos)
+            return dc_fail(err, DC_ERR_TRUNCATED, "tile-part at %zu declares %llu bytes, %zu "
+                           "remain", pos, (unsigned long long)psot, srclen - pos);
+        size_t h = pos + 12, end = pos + (size_t)psot;
+        for (;;) {
+            if (h + 2 > end)
+                return dc_fail(err, DC_ERR_CORRUPT, "tile-part at %zu has no SOD", pos);
+            uint32_t m = rd16(src + h);
+            if (m == 0xFF93)
+                break;
+            if (h + 4 > end || rd16(src + h + 2) < 2 || rd16(src + h + 2) > end - h - 2)
+                return dc_fail(err, DC_ERR_CORRUPT, "bad marker segment in a tile-part header");
+            if (m != 0xFF64 && m != 0xFF58)
+                return dc_fail(err, DC_ERR_UNSUPPORTED, "marker %04X in a tile-part header", m);
+            h += 2 + rd16(src + h + 2);
+        }
+        pos = end;
+        nparts++;
+    }
+    if (nparts == 0)
+        return dc_fail(err, DC_ERR_TRUNCATED, "no tile-part follows the main header");
+    if (pos + 2 > srclen || rd16(src + pos) != 0xFFD9)
+        return dc_fail(err, DC_ERR_TRUNCATED, "no EOC marker after the last tile-part");
+    return DC_OK;
+}
+
+/* --------------------------------------------------------- message capture */
+
+typedef struct opj_msgs {
+    char text[400];
+    size_t n;
+    char warn[200];
+} opj_msgs;
+
+static void msg_append(char *buf, size_t cap, size_t *n, const char *msg)
+{
+    size_t len = strlen(msg);
+    while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+        len--;
+    if (len == 0 || *n + 3 >= cap)
+        return;
+    if (*n) {
+        memcpy(buf + *n, "; ", 2);
+        *n += 2;
+    }
+    size_t room = cap - 1 - *n;
+    if (len > room)
+        len = room;
+    memcpy(buf + *n, msg, len);
+    *n += len;
+    buf[*n] = 0;
+}
+
+static void on_error(const char *msg, void *ud)
+{
+    opj_msgs *m = ud;
+    msg_append(m->text, sizeof m->text, &m->n, msg);
+}
+
+static void on_warning(const char *msg, void *ud)
+{
+    opj_msgs *m = ud;
+    size_t n = strlen(m->warn);
+    msg_append(m->warn, sizeof m->warn, &n, msg);
+}
+
+static void on_info(const char *msg, void *ud)
+{
+    (void)msg;
+    (void)ud;
+}
+
+static int opj_fail(dc_error *err, int status, const opj_msgs *m, const char *what)
+{
+    const char *detail = m->n ? m->text : (m->warn[0] ? m->warn : "no message");
+    if (status == DC_ERR_CORRUPT && (strstr(detail, "too short") || strstr(detail, "truncated") ||
+                                     strstr(detail, "Truncated") || strstr(detail, "end of stream")))
+        status = DC_ERR_TRUNCATED;
+    return dc_fail(err, status, "OpenJPEG %s failed: %s", what, detail);
+}
+
+/* ----------------------------------------------------------- memory streams */
+
+typedef struct mem_in {
+    const uint8_t *p;
+    size_t len, pos;
+} mem_in;
+
+static OPJ_SIZE_T in_read(void *buf, OPJ_SIZE_T n, void *ud)
+{
+    mem_in *s = ud;
+    if (s->pos >= s->len)
+        return (OPJ_SIZE_T)-1; /* OpenJPEG's end-of-stream signal */
+    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    return k;
+}
+
+static OPJ_OFF_T in_skip(OPJ_OFF_T n, void *ud)
+{
+    mem_in *s = ud;
+    if (n < 0) {
+        if ((uint64_t)-n > s->pos)
+            return -1;
+        s->pos -= (size_t)-n;
+        return n;
+    }
+    if ((uint64_t)n > s->len - s->pos) {
+        s->pos = s->len;
+        return -1;
+    }
+    s->pos += (size_t)n;
+    return n;
+}
+
+static OPJ_BOOL in_seek(OPJ_OFF_T off, void *ud)
+{
+    mem_in *s = ud;
+    if (off < 0 || (uint64_t)off > s->len)
+        return OPJ_FALSE;
+    s->pos = (size_t)off;
+    return OPJ_TRUE;
+}
+
+static int buf_reserve(dc_j2k_buf *b, size_t need)
+{
+    if (need <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return 0;
+        cap *= 2;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (!p)
+        return 0;
+    b->data = p;
+    b->cap = cap;
+    return 1;
+}
+
+void dc_j2k_buf_free(dc_j2k_buf *b)
+{
+    if (b) {
+        free(b->data);
+        memset(b, 0, sizeof *b);
+    }
+}
+
+static OPJ_SIZE_T out_write(void *buf, OPJ_SIZE_T n, void *ud)
+{
+    dc_j2k_buf *b = ud;
+    if (n > SIZE_MAX - b->pos || !buf_reserve(b, b->pos + n))
+        return (OPJ_SIZE_T)-1;
+    if (b->pos > b->len)
+        memset(b->data + b->len, 0, b->pos - b->len);
+    memcpy(b->data + b->pos, buf, n);
+    b->pos += n;
+    if (b->pos > b->len)
+        b->len = b->pos;
+    return n;
+}
+
+static OPJ_OFF_T out_skip(OPJ_OFF_T n, void *ud)
+{
+    dc_j2k_buf *b = ud;
+    if (n < 0 ? (uint64_t)-n > b->pos : (uint64_t)n > SIZE_MAX - b->pos)
+        return -1;
+    b->pos = n < 0 ? b->pos - (size_t)-n : b->pos + (size_t)n;
+    return n;
+}
+
+static OPJ_BOOL out_seek(OPJ_OFF_T off, void *ud)
+{
+    dc_j2k_buf *b = ud;
+    if (off < 0)
+        return OPJ_FALSE;
+    b->pos = (size_t)off;
+    return OPJ_TRUE;
+}
+
+/* ------------------------------------------------------------ sample store */
+
+int dc_j2k_store_setup(dc_j2k_store *st, const dc_frame *f, uint32_t precision,
+                       uint32_t is_signed, uint32_t sign_correct, dc_error *err)
+{
+    memset(st, 0, sizeof *st);
+    if (f->bits_allocated != 8 && f->bits_allocated != 16 && f->bits_allocated != 32)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "Bits Allocated %u: JPEG 2000 frames decode "
+                       "to 8, 16 or 32-bit samples", f->bits_allocated);
+    if (precision == 0 || precision > f->bits_allocated)
+        return dc_fail(err, DC_ERR_MISMATCH, "the codestream's %u-bit samples do not fit "
+                       "Bits Allocated %u", precision, f->bits_allocated);
+    st->bytes = f->bits_allocated / 8;
+    if (precision >= 32) {
+        st->lo = is_signed ? INT32_MIN : 0;
+        st->hi = INT32_MAX;
+    } else if (is_signed) {
+        st->lo = -(int32_t)(1u << (precision - 1));
+        st->hi = (int32_t)((1u << (precision - 1)) - 1u);
+    } else {
+        st->lo = 0;
+        st->hi = precision == 31 ? INT32_MAX : (int32_t)((1u << precision) - 1u);
+    }
+    /* pydicom's _apply_sign_correction: shift left then back right by
+     * (container bits - codestream precision) in the container's dtype. */
+    if (sign_correct && precision < f->bits_allocated &&
+        (is_signed != 0) != (f->pixel_representation != 0)) {
+        if (f->pixel_representation)
+            st->extend_bits = precision;
+        else
+            st->mask_bits = precision;
+    }
+    return DC_OK;
+}
+
+void dc_j2k_store_samples(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
+                          uint32_t comp, const dc_j2k_store *st)
+{
+    uint32_t mask = st->mask_bits ? (st->mask_bits >= 32 ? 0xFFFFFFFFu
+                                                         : (1u << st->mask_bits) - 1u) : 0xFFFFFFFFu;
+    int sh = st->extend_bits ? 32 - (int)st->extend_bits : 0;
+    if (st->clamp) {
+        const int32_t lo = st->lo, hi = st->hi;
+        for (size_t i = 0; i < n; i++) {
+            int32_t c = v[i] < lo ? lo : v[i] > hi ? hi : v[i];
+            uint32_t u = (uint32_t)c & mask;
+            u = sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u;
+            size_t k = i * nc + comp;
+            if (st->bytes == 1)
+                dst[k] = (uint8_t)u;
+            else if (st->bytes == 2)
+                ((uint16_t *)(void *)dst)[k] = (uint16_t)u;
+            else
+                ((uint32_t *)(void *)dst)[k] = u;
+        }
+        return;
+    }
+    switch (st->bytes) {
+    case 1: {
+        uint8_t *d = dst + comp;
+        if (!sh && !st->mask_bits) {
+            for (size_t i = 0; i < n; i++)
+                d[i * nc] = (uint8_t)v[i];
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t u = (uint32_t)v[i] & mask;
+                d[i * nc] = (uint8_t)(sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u);
+            }
+        }
+        break;
+    }
+    case 2: {
+        uint16_t *d = (uint16_t *)(void *)dst + comp;
+        if (!sh && !st->mask_bits) {
+            for (size_t i = 0; i < n; i++)
+                d[i * nc] = (uint16_t)v[i];
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t u = (uint32_t)v[i] & mask;
+                d[i * nc] = (uint16_t)(sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u);
+            }
+        }
+        break;
+    }
+    default: {
+        uint32_t *d = (uint32_t *)(void *)dst + comp;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t u = (uint32_t)v[i] & mask;
+            d[i * nc] = sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u;
+        }
+        break;
+    }
+    }
+}
+
+/* ------------------------------------------------------------------ decode */
+
+const char *dc_j2k_openjpeg_version(void) { return opj_version(); }
+
+int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                  const dc_frame *f, const dc_j2k_decode_opts *opts,
+                  dc_j2k_info *info_out, dc_error *err)
+{
+    dc_j2k_info hdr;
+    int rc = dc_j2k_parse(src, srclen, &hdr, err);
+    if (info_out)
+        *info_out = hdr;
+    if (rc)
+        return rc;
+    size_t need = dc_frame_size(f);
+    if (need == 0 || f->planar_configuration)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "bad frame description");
+    if (need > dstlen)
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes needed, %zu given", need, dstlen);
+    if (hdr.ncomps != f->samples_per_pixel)
+        return dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset "
+                       "says %u samples per pixel", hdr.ncomps, f->samples_per_pixel);
+    if (hdr.subsampled)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "subsampled components");
+    /* Check the size the codestream declares before OpenJPEG allocates for
+     * it: a lying SIZ must not cost gigabytes. Reduced sizes as OpenJPEG
+     * computes them: ceil(Xsiz / 2^r) - ceil(XOsiz / 2^r). */
+    {
+        uint32_t r = opts ? opts->reduce : 0;
+        if (r > 31)
+            return dc_fail(err, DC_ERR_INVALID_ARG, "reduce %u is too large", r);
+        uint64_t div = (uint64_t)1 << r;
+        uint64_t x1 = (uint64_t)hdr.x0 + hdr.width, y1 = (uint64_t)hdr.y0 + hdr.height;
+        uint64_t w = (x1 + div - 1) / div - ((uint64_t)hdr.x0 + div - 1) / div;
+        uint64_t h = (y1 + div - 1) / div - ((uint64_t)hdr.y0 + div - 1) / div;
+        if (w != f->columns || h != f->rows)
+            return dc_fail(err, DC_ERR_MISMATCH,
+                           "the codestream is %llu x %llu (at reduce %u), the dataset says "
+                           "%u x %u", (unsigned long long)w, (unsigned long long)h, r,
+                           f->columns, f->rows);
+    }
+    dc_j2k_store st;
+    rc = dc_j2k_store_setup(&st, f, hdr.precision, hdr.is_signed,
+                            opts ? opts->sign_correct : 1, err);
+    if (rc)
+        return rc;
+
+    size_t start;
+    j2k_start(src, srclen, &start, err);
+    opj_msgs msgs;
+    memset(&msgs, 0, sizeof msgs);
+    mem_in in = {src, srclen, 0};
+    opj_codec_t *codec = opj_create_decompress(start ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
+    opj_stream_t *stream = NULL;
+    opj_image_t *image = NULL;
+    if (!codec)
+        return dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG decoder");
+    opj_set_error_handler(codec, on_error, &msgs);
+    opj_set_warning_handler(codec, on_warning, &msgs);
+    opj_set_info_handler(codec, on_info, &msgs);
+    opj_dparameters_t params;
+    opj_set_default_decoder_parameters(&params);
+    params.cp_reduce = opts ? opts->reduce : 0;
+    if (!opj_setup_decoder(codec, &params)) {
+        rc = opj_fail(err, DC_ERR_ENGINE, &msgs, "setup");
+        goto done;
+    }
+    if (opts && opts->threads > 1 && opj_has_thread_support())
+        opj_codec_set_threads(codec, (int)opts->threads);
+    stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE);
+    if (!stream) {
+        rc = dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG stream");
+        goto done;
+    }
+    opj_stream_set_user_data(stream, &in, NULL);
+    opj_stream_set_user_data_length(stream, srclen);
+    opj_stream_set_read_function(stream, in_read);
+    opj_stream_set_skip_function(stream, in_skip);
+    opj_stream_set_seek_function(stream, in_seek);
+    if (!opj_read_header(stream, codec, &image)) {
+        rc = opj_fail(err, DC_ERR_CORRUPT, &msgs, "header");
+        goto done;
+    }
+    if (image->numcomps != f->samples_per_pixel) {
+        rc = dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset says "
+                     "%u samples per pixel", image->numcomps, f->samples_per_pixel);
+        goto done;
+    }
+    if (!opj_decode(codec, stream, image) || !opj_end_decompress(codec, stream)) {
+        rc = opj_fail(err, DC_ERR_CORRUPT, &msgs, "decode");
+        goto done;
+    }
+    for (uint32_t c = 0; c < image->numcomps; c++) {
+        const opj_image_comp_t *cp = &image->comps[c];
+        if (!cp->data) {
+            rc = opj_fail(err, DC_ERR_CORRUPT, &msgs, "decode (no data for a component)");
+            goto done;
+        }
+        if (cp->w != f->columns || cp->h != f->rows) {
+            rc = dc_fail(err, DC_ERR_MISMATCH, "component %u decodes to %u x %u, the dataset "
+                         "says %u x %u (reduce %u)", c, cp->w, cp->h, f->columns, f->rows,
+                         params.cp_reduce);
+            goto done;
+        }
+        if (cp->prec > f->bits_allocated) {
+            rc = dc_fail(err, DC_ERR_MISMATCH, "component %u has %u bits, more than Bits "
+                         "Allocated %u", c, cp->prec, f->bits_allocated);
+            goto done;
+        }
+    }
+    {
+        size_t npix = (size_t)f->rows * f->columns;
+        for (uint32_t c = 0; c < image->numcomps; c++)
+            dc_j2k_store_samples(image->comps[c].data, npix, dst, image->numcomps, c, &st);
+    }
+    rc = DC_OK;
+done:
+    if (image)
+        opj_image_destroy(image);
+    if (stream)
+        opj_stream_destroy(stream);
+    opj_destroy_codec(codec);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ encode */
+
+int dc_j2k_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
+                  const dc_j2k_encode_opts *o, dc_j2k_buf *out, dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t need = dc_frame_size(f);
+    uint32_t nc = f->samples_per_pixel, bs = f->bits_stored;
+    if (need == 0 || (nc != 1 && nc != 3) || f->planar_configuration)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "cannot encode %u samples per pixel "
+                       "(planar %u): JPEG 2000 frames take 1 or 3", nc, f->planar_configuration);
+    if (f->bits_allocated != 8 && f->bits_allocated != 16 && f->bits_allocated != 32)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "Bits Allocated %u", f->bits_allocated);
+    if (bs < 1 || bs > f->bits_allocated || bs > 31)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "Bits Stored %u: OpenJPEG encodes 1 to 31 bits",
+                       bs);
+    if (srclen < need)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "%zu bytes given for a frame of %zu", srclen, need);
+    if (f->rows > INT_MAX || f->columns > INT_MAX)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "image too large");
+    if (o->nlayers > DC_J2K_MAX_LAYERS)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "at most %d quality layers", DC_J2K_MAX_LAYERS);
+    if (o->progression > 4)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "progression %u", o->progression);
+
+    opj_image_cmptparm_t cp[3];
+    memset(cp, 0, sizeof cp);
+    for (uint32_t c = 0; c < nc; c++) {
+        cp[c].dx = cp[c].dy = 1;
+        cp[c].w = f->columns;
+        cp[c].h = f->rows;
+        cp[c].prec = bs;
+        cp[c].sgnd = f->pixel_representation ? 1 : 0;
+    }
+    opj_image_t *image = opj_image_create(nc, cp, nc == 3 ? OPJ_CLRSPC_SRGB : OPJ_CLRSPC_GRAY);
+    if (!image)
+        return dc_fail(err, DC_ERR_NOMEM, "cannot allocate an OpenJPEG image");
+    image->x0 = image->y0 = 0;
+    image->x1 = f->columns;
+    image->y1 = f->rows;
+
+    /* Samples must lie in what Bits Stored allows: OpenJPEG would silently
+     * code the overflow into garbage. */
+    size_t npix = (size_t)f->rows * f->columns;
+    int64_t lo = f->pixel_representation ? -((int64_t)1 << (bs - 1)) : 0;
+    int64_t hi = f->pixel_representation ? ((int64_t)1 << (bs - 1)) - 1 : ((int64_t)1 << bs) - 1;
+    int rc = DC_OK;
+    for (uint32_t c = 0; c < nc && rc == DC_OK; c++) {
+        int32_t *d = image->comps[c].data;
+        for (size_t i = 0; i < npix; i++) {
+            size_t k = i * nc + c;
+            int64_t v;
+            switch (f->bits_allocated) {
+            case 8:
+                v = f->pixel_representation ? (int64_t)(int8_t)src[k] : (int64_t)src[k];
+                break;
+            case 16: {
+                uint16_t u;
+                memcpy(&u, src + 2 * k, 2);
+                v = f->pixel_representation ? (int64_t)(int16_t)u : (int64_t)u;
+                break;
+            }
+            default: {
+                uint32_t u;
+                memcpy(&u, src + 4 * k, 4);
+                v = f->pixel_representation ? (int64_t)(int32_t)u : (int64_t)u;
+                break;
+            }
+            }
+            if (v < lo || v > hi) {
+                rc = dc_fail(err, DC_ERR_INVALID_ARG, "sample %lld at row %zu, column %zu does "
+                             "not fit in Bits Stored %u", (long long)v, i / f->columns,
+                             i % f->columns, bs);
+                break;
+            }
+            d[i] = (int32_t)v;
+        }
+    }
+    if (rc) {
+        opj_image_destroy(image);
+        return rc;
+    }
+
+    opj_cparameters_t p;
+    opj_set_default_encoder_parameters(&p);
+    p.tcp_mct = (nc == 3 && o->mct) ? 1 : 0;
+    p.irreversible = o->reversible ? 0 : 1;
+    uint32_t tw = o->tile_w ? o->tile_w : f->columns, th = o->tile_h ? o->tile_h : f->rows;
+    if (o->tile_w || o->tile_h) {
+        p.tile_size_on = OPJ_TRUE;
+        p.cp_tdx = (int)tw;
+        p.cp_tdy = (int)th;
+    }
+    uint32_t levels = o->levels;
+    if (levels == 0xFFFFFFFFu) {
+        /* The default five levels, fewer when a tile is too small for them. */
+        uint32_t side = tw < th ? tw : th;
+        levels = 5;
+        while (levels > 0 && (side >> levels) == 0)
+            levels--;
+    }
+    if (levels > 32) {
+        rc = dc_fail(err, DC_ERR_INVALID_ARG, "%u decomposition levels (at most 32)", levels);
+        opj_image_destroy(image);
+        return rc;
+    }
+    p.numresolution = (int)levels + 1;
+    p.cblockw_init = o->block_w ? (int)o->block_w : 64;
+    p.cblockh_init = o->block_h ? (int)o->block_h : 64;
+    p.prog_order = (OPJ_PROG_ORDER)o->progression;
+    if (o->nlayers) {
+        p.tcp_numlayers = (int)o->nlayers;
+        for (uint32_t i = 0; i < o->nlayers; i++) {
+            if (o->use_psnr)
+                p.tcp_distoratio[i] = o->layers[i];
+            else
+                p.tcp_rates[i] = o->layers[i];
+        }
+        if (o->use_psnr)
+            p.cp_fixed_quality = 1;
+        else
+            p.cp_disto_alloc = 1;
+    } else {
+        p.tcp_numlayers = 1;
+        p.tcp_rates[0] = 0;
+        p.cp_disto_alloc = 1;
+    }
+
+    opj_msgs msgs;
+    memset(&msgs, 0, sizeof msgs);
+    opj_stream_t *stream = NULL;
+    opj_codec_t *codec = opj_create_compress(OPJ_CODEC_J2K);
+    if (!codec) {
+        opj_image_destroy(image);
+        return dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG encoder");
+    }
+    opj_set_error_handler(codec, on_error, &msgs);
+    opj_set_warning_handler(codec, on_warning, &msgs);
+    opj_set_info_handler(codec, on_info, &msgs);
+    if (!opj_setup_encoder(codec, &p, image)) {
+        rc = opj_fail(err, DC_ERR_INVALID_ARG, &msgs, "encoder setup");
+        goto done;
+    }
+    if (o->tlm) {
+        const char *extra[] = {"TLM=YES", NULL};
+        opj_encoder_set_extra_options(codec, extra);
+    }
+    if (o->threads > 1 && opj_has_thread_support())
+        opj_codec_set_threads(codec, (int)o->threads);
+    stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_FALSE);
+    if (!stream) {
+        rc = dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG stream");
+        goto done;
+    }
+    opj_stream_set_user_data(stream, out, NULL);
+    opj_stream_set_write_function(stream, out_write);
+    opj_stream_set_skip_function(stream, out_skip);
+    opj_stream_set_seek_function(stream, out_seek);
+    if (!opj_start_compress(codec, image, stream) || !opj_encode(codec, stream) ||
+        !opj_end_compress(codec, stream)) {
+        rc = opj_fail(err, DC_ERR_ENGINE, &msgs, "encode");
+        goto done;
+    }
+    rc = DC_OK;
+done:
+    if (stream)
+        opj_stream_destroy(stream);
+    opj_destroy_codec(codec);
+    opj_image_destroy(image);
+    if (rc)
+        dc_j2k_buf_free(out);
+    return rc;
+}
+
+/* --------------------------------------------------------------------- TLM */
+
+int dc_j2k_add_tlm(dc_j2k_buf *b, dc_error *err)
+{
+    dc_j2k_info info;
+    int rc = dc_j2k_parse(b->data, b->len, &info, err);
+    if (rc)
+        return rc;
+    if (info.has_tlm)
+        return DC_OK;
+    /* Find the first SOT and the lengths of all tile-parts. */
+    size_t pos = 2;
+    while (pos + 4 <= b->len && rd16(b->data + pos) != 0xFF90)
+        pos += 2 + rd16(b->data + pos + 2);
+    if (pos + 12 > b->len)
+        return dc_fail(err, DC_ERR_CORRUPT, "no tile-part in the codestream");
+    size_t first_sot = pos, nparts = 0;
+    for (size_t p = pos; p + 12 <= b->len && rd16(b->data + p) == 0xFF90; nparts++) {
+        uint32_t psot = rd32(b->data + p + 6);
+        if (psot == 0) /* the last tile-part runs to EOC */
+            psot = (uint32_t)(b->len - 2 - p);
+        if (psot < 14 || psot > b->len - p)
+            return dc_fail(err, DC_ERR_CORRUPT, "tile-part of %u bytes at %zu", psot, p);
+        p += psot;
+    }
+    /* Ztlm numbers the segments, so at most 256 of 10921 entries each. */
+    const size_t per_seg = (65535 - 4) / 6;
+    size_t nseg = (nparts + per_seg - 1) / per_seg;
+    if (nparts == 0 || nseg > 256)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "%zu tile-parts for TLM", nparts);
+    size_t add = nseg * 6 + nparts * 6;
+    if (!buf_reserve(b, b->len + add))
+        return dc_fail(err, DC_ERR_NOMEM, "no memory for TLM");
+    memmove(b->data + first_sot + add, b->data + first_sot, b->len - first_sot);
+    uint8_t *w = b->data + first_sot;
+    size_t p = first_sot + add, done = 0;
+    for (size_t s = 0; s < nseg; s++) {
+        size_t k = nparts - done < per_seg ? nparts - done : per_seg;
+        size_t ltlm = 4 + 6 * k;
+        *w++ = 0xFF; *w++ = 0x55;
+        *w++ = (uint8_t)(ltlm >> 8); *w++ = (uint8_t)ltlm;
+        *w++ = (uint8_t)s;
+        *w++ = 0x60; /* ST=2: 16-bit Ttlm; SP=1: 32-bit Ptlm */
+        for (size_t i = 0; i < k; i++) {
+            uint32_t isot = rd16(b->data + p + 4);
+            uint32_t psot = rd32(b->data + p + 6);
+            if (psot == 0)
+                psot = (uint32_t)(b->len + add - 2 - p);
+            *w++ = (uint8_t)(isot >> 8); *w++ = (uint8_t)isot;
+            *w++ = (uint8_t)(psot >> 24); *w++ = (uint8_t)(psot >> 16);
+            *w++ = (uint8_t)(psot >> 8); *w++ = (uint8_t)psot;
+            p += psot;
+        }
+        done += k;
+    }
+    b->len += add;
+    return DC_OK;
+}

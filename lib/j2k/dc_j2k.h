@@ -1,0 +1,117 @@
+/* dc_j2k.h: JPEG 2000 and HTJ2K frames (ISO 15444-1, 15444-15) through
+ * OpenJPEG, fed from and writing to memory. The OpenJPH engine has its own
+ * C interface in dc_ojph.h; both fill the same dc_j2k_info. */
+#ifndef DC_J2K_H
+#define DC_J2K_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dc_common.h has no C++ guards of its own. */
+#include "../common/dc_common.h"
+
+/* What a codestream's main header says (SIZ, COD, CAP), for component 0. */
+typedef struct dc_j2k_info {
+    uint32_t width, height;   /* Xsiz - XOsiz, Ysiz - YOsiz */
+    uint32_t x0, y0;          /* image offset */
+    uint32_t ncomps;
+    uint32_t precision;       /* bits of component 0 */
+    uint32_t is_signed;       /* of component 0 */
+    uint32_t subsampled;      /* some component has XRsiz or YRsiz != 1 */
+    uint32_t mct;             /* COD: multiple component transform */
+    uint32_t levels;          /* COD: decomposition levels */
+    uint32_t progression;     /* COD: 0 LRCP, 1 RLCP, 2 RPCL, 3 PCRL, 4 CPRL */
+    uint32_t layers;          /* COD: quality layers */
+    uint32_t reversible;      /* COD: 5/3 wavelet */
+    uint32_t htj2k;           /* CAP marker or Rsiz bit 14: Part 15 block coder */
+    uint32_t tiles;           /* tiles in the image */
+    uint32_t has_tlm;
+} dc_j2k_info;
+
+/* Parse the main header of a raw codestream (JP2 boxes are skipped to the
+ * jp2c box). Checks every length against the buffer. */
+int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error *err);
+
+/* Whether a codestream keeps to what the OpenJPH shim hands to OpenJPH:
+ * OpenJPH 0.9.0 asserts (aborts the process) on some inconsistent headers and
+ * silently decodes truncated data, so the shim only passes it codestreams
+ * whose main header holds SIZ, CAP, COD, QCD, COM, TLM with consistent
+ * lengths, whose tile-part headers hold only COM/PLT, and whose tile-parts all
+ * lie within srclen. DC_ERR_UNSUPPORTED: valid perhaps, but for OpenJPEG;
+ * DC_ERR_TRUNCATED / DC_ERR_CORRUPT: bad data. */
+int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err);
+
+/* Decode controls. */
+typedef struct dc_j2k_decode_opts {
+    uint32_t reduce;        /* discard this many highest resolution levels */
+    uint32_t threads;       /* OpenJPEG worker threads; 0 or 1: the calling thread */
+    uint32_t sign_correct;  /* apply pydicom's sign correction when the codestream's
+                               signedness disagrees with f->pixel_representation */
+} dc_j2k_decode_opts;
+
+/* Decode one codestream into dst as f describes it: f->rows x f->columns
+ * (already reduced by opts->reduce), f->samples_per_pixel interleaved samples
+ * of f->bits_allocated bits (8, 16 or 32), native order. OpenJPEG undoes the
+ * codestream's MCT, so 3-component frames with info->mct set come out RGB.
+ * `info` (may be NULL) receives what the header said. */
+int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                  const dc_frame *f, const dc_j2k_decode_opts *opts,
+                  dc_j2k_info *info, dc_error *err);
+
+/* Writes sample `v` of a decoded component into dst as dc_j2k_decode does,
+ * with the same sign correction; shared with the OpenJPH shim. */
+typedef struct dc_j2k_store {
+    uint32_t bytes;         /* 1, 2 or 4 */
+    uint32_t mask_bits;     /* 0: none; else keep the low mask_bits bits */
+    uint32_t extend_bits;   /* 0: none; else sign-extend from extend_bits */
+    uint32_t clamp;         /* clip to [lo, hi] first (OpenJPH's lossy output is not) */
+    int32_t lo, hi;         /* the codestream's sample range */
+} dc_j2k_store;
+int dc_j2k_store_setup(dc_j2k_store *st, const dc_frame *f, uint32_t precision,
+                       uint32_t is_signed, uint32_t sign_correct, dc_error *err);
+/* Store n samples of component `comp` into interleaved dst (nc samples per pixel). */
+void dc_j2k_store_samples(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
+                          uint32_t comp, const dc_j2k_store *st);
+
+#define DC_J2K_MAX_LAYERS 32
+
+/* Encode controls; zero means "the default" for every field but reversible. */
+typedef struct dc_j2k_encode_opts {
+    uint32_t reversible;    /* 1: 5/3 wavelet and RCT; 0: 9/7 and ICT */
+    uint32_t mct;           /* colour transform for 3 samples */
+    uint32_t levels;        /* decomposition levels; 0xFFFFFFFF: default (5,
+                               fewer for small images) */
+    uint32_t tile_w, tile_h;   /* 0: one tile */
+    uint32_t progression;   /* 0 LRCP .. 4 CPRL */
+    uint32_t block_w, block_h; /* code-block size, 0: 64 */
+    uint32_t nlayers;       /* 0: one lossless layer */
+    uint32_t use_psnr;      /* layers[] are PSNRs (dB) instead of compression ratios */
+    float layers[DC_J2K_MAX_LAYERS];
+    uint32_t tlm;           /* write TLM marker segments */
+    uint32_t threads;
+} dc_j2k_encode_opts;
+
+/* A malloc'd buffer that an encoder fills; free with dc_j2k_buf_free. */
+typedef struct dc_j2k_buf {
+    uint8_t *data;
+    size_t len, cap, pos;
+} dc_j2k_buf;
+void dc_j2k_buf_free(dc_j2k_buf *b);
+
+/* Encode one frame (interleaved samples of f->bits_allocated bits,
+ * f->bits_stored of them significant) as a raw J2K codestream into out. */
+int dc_j2k_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
+                  const dc_j2k_encode_opts *opts, dc_j2k_buf *out, dc_error *err);
+
+/* Insert a TLM marker segment (ISO 15444-1 A.7.1) describing every tile-part
+ * before the first SOT of the codestream in `b`, unless it already has one. */
+int dc_j2k_add_tlm(dc_j2k_buf *b, dc_error *err);
+
+/* The OpenJPEG version string. */
+const char *dc_j2k_openjpeg_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

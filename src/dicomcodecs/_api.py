@@ -58,16 +58,40 @@ def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.n
     return out
 
 
+def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInfo,
+                 out: np.ndarray, threads: int | None, as_rgb: bool, reduce: int) -> None:
+    """Decode frame indices[k] (bytes from source(i)) into out[k] on `threads`
+    workers; cores left idle by too few frames go to the engine's own threads
+    where the codec has them (OpenJPEG)."""
+    n = len(indices)
+    kwargs: dict[str, Any] = {}
+    if getattr(codec, "supports_engine_threads", False):
+        wanted = _threads.cpu_count() if threads in (None, 0) else max(1, int(threads))
+        if wanted > n:
+            kwargs["engine_threads"] = wanted // max(1, n)
+
+    def one(k: int) -> None:
+        i = indices[k]
+        codec.decode_into(source(i), info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i,
+                          **kwargs)
+
+    _threads.run(one, n, threads)
+
+
 def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
-                 as_rgb: bool = True, reduce: int = 0, frame: int | None = None) -> np.ndarray:
-    """Decode one encoded frame to an array of shape (rows, columns[, samples])."""
+                 as_rgb: bool = True, reduce: int = 0, frame: int | None = None,
+                 threads: int | None = 1) -> np.ndarray:
+    """Decode one encoded frame to an array of shape (rows, columns[, samples]).
+    `threads` > 1 (None: all cores) lets an engine with threads of its own
+    (OpenJPEG) spend them on this one frame."""
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, frame)
     if out is None:
         out = np.empty(shape, dtype)
     else:
         _check_out(out, shape, dtype)
-    codec.decode_into(src, info, out, as_rgb=as_rgb, reduce=reduce, frame=frame)
+    _decode_many(codec, lambda i: src, [0 if frame is None else frame], info, out[np.newaxis],
+                 threads, as_rgb, reduce)
     return out
 
 
@@ -81,11 +105,7 @@ def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | N
         out = np.empty((n, *shape), dtype)
     else:
         _check_out(out, (n, *shape), dtype)
-
-    def one(i: int) -> None:
-        codec.decode_into(frames[i], info, out[i], as_rgb=as_rgb, reduce=reduce, frame=i)
-
-    _threads.run(one, n, threads)
+    _decode_many(codec, frames.__getitem__, range(n), info, out, threads, as_rgb, reduce)
     return out
 
 
@@ -244,11 +264,7 @@ def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_
     if out is None:
         out = np.empty((len(idx), *shape), dtype)
 
-    def one(k: int) -> None:
-        i = idx[k]
-        codec.decode_into(src.frame(i), info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i)
-
-    _threads.run(one, len(idx), threads)
+    _decode_many(codec, src.frame, idx, info, out, threads, as_rgb, reduce)
     return out
 
 

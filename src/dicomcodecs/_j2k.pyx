@@ -294,6 +294,9 @@ class J2KCodec(Codec):
 
     name = "JPEG 2000"
     engine = "OpenJPEG"
+    # decode_into takes engine_threads: the API passes the cores it would
+    # otherwise leave idle when it decodes a single frame.
+    supports_engine_threads = True
     transfer_syntaxes = J2K_SYNTAXES
     encode_syntaxes = J2K_SYNTAXES
     encode_options = frozenset({"j2k_cr", "j2k_psnr", "reversible", "levels", "tile_size",

@@ -51,6 +51,9 @@ class Codec:
     decode_syntaxes: tuple[str, ...] | None = None   # None: all transfer_syntaxes
     encode_syntaxes: tuple[str, ...] = ()
     encode_options: frozenset[str] = frozenset()
+    # True when decode_into accepts engine_threads=n to decode one frame on
+    # n threads of the engine's own (OpenJPEG's); the API uses it for lone frames.
+    supports_engine_threads = False
 
     def engine_version(self) -> str:
         return ""

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._info import FrameInfo
+from .._threads import cpu_count
 from .._uids import SYNTAXES
 from ..registry import get_decoder
 
@@ -49,6 +50,9 @@ def _decode_frame(src: bytes, runner: Any) -> bytearray:
     buf = bytearray(int(np.prod(shape)) * np.dtype(dtype).itemsize)
     out = np.frombuffer(buf, dtype).reshape(shape)
     kwargs = {}
+    if getattr(codec, "supports_engine_threads", False):
+        # pydicom decodes frame after frame: give each one every core.
+        kwargs["engine_threads"] = cpu_count()
     if info.transfer_syntax == "1.2.840.10008.1.2.5":
         kwargs["lsb_first"] = runner.get_option("rle_segment_order", ">") == "<"
     codec.decode_into(src, info, out, as_rgb=False, reduce=0,

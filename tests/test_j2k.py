@@ -630,3 +630,43 @@ def test_decode_frames_threads_equal_serial():
     info = dc.FrameInfo.from_dataset(ds)
     np.testing.assert_array_equal(dc.decode_frames(frames, info, threads=1),
                                   dc.decode_frames(frames, info, threads=4))
+
+
+# Two codestreams the fuzzer found on which the Debian builds of OpenJPEG 2.5.0
+# (ht_dec.c mel_init) and OpenJPH 0.9.0 (bb_read_bits) fail an assert() and
+# call abort(); the guarded decode must turn that into a DecodeError.
+_ABORTS = {
+    "openjpeg-mel_init": (
+        "/0//UQApQAAAAAAUAAAAEAAAAAAAAAAAAAAAFAAAABAAAAAAAAAAAAABBwEB/1AACAACAAAAA/9SAAwAAgAB"
+        "AAIEBEAB/1wACiBQWFhYUFBY/2QAFgABT3BlbkpQSCBWZXIgNS45LjAu/1UACkBgAAAAAADl/5AACgAAAAAA"
+        "5QAB/5PAFqh/kqjklPD/SeiNYi79O+QgC9I2uADACugBXwArAAaE/////////wFJuXkAk5NADIX+RZsgseX4"
+        "OnkAxCQ6zEGPaxhlfXgAwBcwAF1cALrwFgNYkavtfLaRAyqUBRqETQGboUwFfmD9S7fEiPMe8JpVVvT/UOoQ"
+        "V1h1AVokfMQkm4otENNIBAMkMYy+5tIhff5pz7jSj26v034vHjj4muT9KFUBvFowJRIaglKgHmnXTO6GwkhC"
+        "Kv1QGb1YcvplGLrOz0d7HxM4ZocWtIUgVkssZHUB/9k=", "openjpeg", 16, 20, 8),
+    "openjph-bb_read_bits": (
+        "/0//UQApQAAAAAAQAAAAEAAAAAAAAAAAAAA6EAAAABAAAAAAAAAAAAABjAEB/1AACAACAAAAIP9SAAwAAgAB"
+        "AAIEBEAA/1wAESJJ8EpCSkJKlkIgQiBB2P9kABYAAU9wZW5KUEggVmVyIDAuOS4wLv+QAAoAAAAAAEIAAf+T"
+        "wC0QWbBO0BXh7oaTZI0mQ0jVlgDAJ/////////9zAJfAKey1AAAAEAAAAAAAAAAArrqWAP/ZZW5kIG9gc3Ry"
+        "ZWFt", "openjph", 16, 16, 16),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_ABORTS))
+def test_library_abort_becomes_decode_error(case):
+    import base64
+    import faulthandler
+
+    from dicomcodecs import _j2k
+
+    data, engine, rows, cols, bits = _ABORTS[case]
+    cs = base64.b64decode(data)
+    info = dc.FrameInfo(HTR, rows, cols, 1, bits, bits if bits == 8 else 13, 0,
+                        "MONOCHROME2")
+    faulthandler.enable()  # a SIGABRT handler of Python's own must not defeat the guard
+    for _ in range(3):  # again and again: the guard re-arms
+        out = np.empty(info.shape, info.dtype)
+        with pytest.raises(dc.DecodeError):
+            _j2k.decode_into(cs, out, info, engine=engine, fallback=False)
+    # ... and through the public API, whichever engine it picks first.
+    with pytest.raises(dc.DecodeError):
+        dc.decode_frame(cs, info)

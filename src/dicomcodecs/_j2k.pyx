@@ -98,19 +98,20 @@ def decode_into(src, out, info, *, int reduce=0, int threads=0, object frame=Non
     cdef int rc, rc2 = DC_OK
     cdef bint ybr = ybr_to_rgb
     with nogil:
-        if ojph_first:
-            rc = dc_ojph_decode(sp, srclen, &dst[0], dst.shape[0], &f, &opts, &hdr, &err)
-        else:
-            rc = dc_j2k_decode(sp, srclen, &dst[0], dst.shape[0], &f, &opts, &hdr, &err)
+        # Guarded: an assert() failing inside either library becomes an error.
+        rc = dc_j2k_decode_guarded(DC_ENGINE_OPENJPH if ojph_first else DC_ENGINE_OPENJPEG,
+                                   sp, srclen, &dst[0], dst.shape[0], &f, &opts, &hdr, &err)
         # Only a codestream the first engine declines (valid, but outside
         # what it handles) goes to the other: both system builds keep their
         # assert()s, and OpenJPEG's HT block decoder aborts on some corrupt
         # data, so data already judged corrupt is never handed on.
         if rc == DC_ERR_UNSUPPORTED and fallback and (hdr.htj2k or not ojph_first):
             if ojph_first:
-                rc2 = dc_j2k_decode(sp, srclen, &dst[0], dst.shape[0], &f, &opts, &hdr, &err2)
+                rc2 = dc_j2k_decode_guarded(DC_ENGINE_OPENJPEG, sp, srclen, &dst[0],
+                                            dst.shape[0], &f, &opts, &hdr, &err2)
             elif hdr.htj2k:
-                rc2 = dc_ojph_decode(sp, srclen, &dst[0], dst.shape[0], &f, &opts, &hdr, &err2)
+                rc2 = dc_j2k_decode_guarded(DC_ENGINE_OPENJPH, sp, srclen, &dst[0],
+                                            dst.shape[0], &f, &opts, &hdr, &err2)
             else:
                 rc2 = rc
             if rc2 == DC_OK:

@@ -40,3 +40,10 @@ cdef extern from "j2k/dc_ojph.h" nogil:
     int dc_ojph_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
                        const dc_ojph_encode_opts *opts, dc_j2k_buf *out, dc_error *err)
     const char *dc_ojph_version()
+
+cdef extern from "j2k/dc_guard.h" nogil:
+    int DC_ENGINE_OPENJPEG
+    int DC_ENGINE_OPENJPH
+    int dc_j2k_decode_guarded(int engine, const uint8_t *src, size_t srclen, uint8_t *dst,
+                              size_t dstlen, const dc_frame *f, const dc_j2k_decode_opts *opts,
+                              dc_j2k_info *info_out, dc_error *err)

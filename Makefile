@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 SAN_PY := $(SAN_VENV)/bin/python
 PYTEST_ARGS ?=
 TESTS ?= tests
-# e.g. SKBUILD_ARGS=-Ccmake.define.DC_FAMILIES=rle to build only some codec families
+# e.g. SKBUILD_ARGS=-Ccmake.define.DC_ONLY_FAMILIES=rle to build only some codec families
 SKBUILD_ARGS ?=
 
 # Debian/Ubuntu packages: compiler and Python headers, the codec libraries,

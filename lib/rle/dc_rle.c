@@ -43,29 +43,71 @@ static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *e
     return DC_OK;
 }
 
-/* PackBits-decodes src into a contiguous plane of `n` bytes.
- * Returns bytes written, with *over set when what follows the full plane is
- * more than padding: it decodes to at least one more row of `row` bytes. */
-static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_t n,
-                             size_t row, int *over)
+/* Where a segment's bytes go: a contiguous byte plane, or (16-bit samples)
+ * straight into the samples, joined with the other byte of each sample that
+ * an earlier segment left in a plane. Joining while decoding saves a pass
+ * over the frame. */
+enum { SINK_PLANE, SINK_MERGE16 };
+typedef struct sink {
+    uint8_t *plane;          /* SINK_PLANE */
+    uint16_t *out;           /* SINK_MERGE16: sample i at out[i * stride] */
+    const uint8_t *other;    /* SINK_MERGE16: the other byte of sample i */
+    size_t stride;
+    int other_is_high;       /* other holds the most significant bytes */
+} sink;
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE void put16(const sink *k, size_t i, uint8_t mine)
+{
+    uint8_t other = k->other[i];
+    k->out[i * k->stride] = k->other_is_high ? (uint16_t)(mine | other << 8)
+                                             : (uint16_t)(other | mine << 8);
+}
+
+/* `wide`: a plane may take 16 bytes whatever cnt is (the caller checked room). */
+ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t *p, size_t cnt,
+                                int wide)
+{
+    if (kind == SINK_PLANE) {
+        memcpy(k->plane + o, p, wide ? 16 : cnt);
+    } else {
+        for (size_t j = 0; j < cnt; j++) put16(k, o + j, p[j]);
+    }
+}
+
+ALWAYS_INLINE void emit_run(int kind, const sink *k, size_t o, uint8_t v, size_t cnt, int wide)
+{
+    if (kind == SINK_PLANE) {
+        memset(k->plane + o, v, wide ? 16 : cnt);
+    } else {
+        for (size_t j = 0; j < cnt; j++) put16(k, o + j, v);
+    }
+}
+
+/* PackBits-decodes src into `n` bytes' worth of the sink. Returns bytes
+ * produced; *over is set when what follows the plane's end decodes to a
+ * whole extra row (the frame is larger than Rows x Columns says). */
+ALWAYS_INLINE size_t unpack(int kind, const sink *k, const uint8_t *src, size_t len, size_t n,
+                            size_t row, int *over)
 {
     size_t i = 0, o = 0;
     *over = 0;
-    /* Fast loop: most runs in real images are a few bytes long, so copy or
-     * fill a fixed 16 bytes (inlined vector moves) whenever that stays inside
+    /* Fast loop: most runs in real images are a few bytes long, so a plane
+     * gets a fixed 16 bytes (inlined vector moves) whenever that stays inside
      * both buffers; the bytes past the run are overwritten by what follows. */
     while (i + 17 <= len && o + 16 <= n) {
         int h = (int8_t)src[i++];
         if (h >= 0) {
             size_t cnt = (size_t)h + 1;
             if (cnt <= 16) {
-                memcpy(out + o, src + i, 16);
+                emit_literal(kind, k, o, src + i, cnt, 1);
             } else {
                 if (cnt > len - i || cnt > n - o) {
                     i--;
                     break; /* let the careful loop clip it */
                 }
-                memcpy(out + o, src + i, cnt);
+                emit_literal(kind, k, o, src + i, cnt, 0);
             }
             i += cnt;
             o += cnt;
@@ -73,13 +115,13 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
             size_t cnt = (size_t)(1 - h);
             uint8_t v = src[i++];
             if (cnt <= 16) {
-                memset(out + o, v, 16);
+                emit_run(kind, k, o, v, cnt, 1);
             } else {
                 if (cnt > n - o) {
                     i -= 2;
                     break;
                 }
-                memset(out + o, v, cnt);
+                emit_run(kind, k, o, v, cnt, 0);
             }
             o += cnt;
         }
@@ -90,7 +132,7 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
             size_t cnt = (size_t)h + 1;
             if (cnt > len - i) cnt = len - i;     /* truncated literal */
             if (cnt > n - o) cnt = n - o;
-            memcpy(out + o, src + i, cnt);
+            emit_literal(kind, k, o, src + i, cnt, 0);
             i += (size_t)h + 1;
             o += cnt;
         } else if (h != -128) {
@@ -98,7 +140,7 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
             size_t cnt = (size_t)(1 - h);
             uint8_t v = src[i++];
             if (cnt > n - o) cnt = n - o;
-            memset(out + o, v, cnt);
+            emit_run(kind, k, o, v, cnt, 0);
             o += cnt;
         }
     }
@@ -126,6 +168,20 @@ static size_t unpack_segment(const uint8_t *src, size_t len, uint8_t *out, size_
     return o;
 }
 
+
+static size_t unpack_plane(const uint8_t *src, size_t len, uint8_t *plane, size_t n, size_t row,
+                           int *over)
+{
+    sink k = {.plane = plane};
+    return unpack(SINK_PLANE, &k, src, len, n, row, over);
+}
+
+static size_t unpack_merge16(const uint8_t *src, size_t len, const sink *k, size_t n,
+                             size_t row, int *over)
+{
+    return unpack(SINK_MERGE16, k, src, len, n, row, over);
+}
+
 /* Builds one sample's values from its byte planes (plane k holds byte
  * significance k) into dst, interleaved among spp samples or planar. */
 static void merge_planes(const uint8_t *planes, size_t n, size_t bps, uint8_t *dst,
@@ -136,14 +192,6 @@ static void merge_planes(const uint8_t *planes, size_t n, size_t bps, uint8_t *d
     if (bps == 1) {
         uint8_t *d = dst + first;
         for (size_t i = 0; i < n; i++) d[i * stride] = planes[i];
-    } else if (bps == 2) {
-        uint16_t *d = (uint16_t *)(void *)dst + first;
-        const uint8_t *lo = planes, *hi = planes + n;
-        if (stride == 1) {
-            for (size_t i = 0; i < n; i++) d[i] = (uint16_t)(lo[i] | hi[i] << 8);
-        } else {
-            for (size_t i = 0; i < n; i++) d[i * stride] = (uint16_t)(lo[i] | hi[i] << 8);
-        }
     } else if (bps == 4) {
         uint32_t *d = (uint32_t *)(void *)dst + first;
         const uint8_t *p0 = planes, *p1 = planes + n, *p2 = planes + 2 * n, *p3 = planes + 3 * n;
@@ -202,21 +250,35 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
      * scratch planes (fast memcpy/memset runs) and merge them into samples,
      * far faster than byte writes at a stride. */
     int direct = bps == 1 && (spp == 1 || f->planar_configuration == 1);
+    /* 16-bit samples: the first segment of each sample goes to one plane of
+     * scratch, the second is joined with it straight into dst. */
+    int fused = bps == 2;
+    size_t scratch_size = direct ? 0 : fused ? plane : plane * nseg;
     uint8_t *scratch = NULL;
-    if (!direct) {
-        scratch = malloc(plane * nseg); /* one frame */
+    if (scratch_size) {
+        scratch = malloc(scratch_size); /* at most one frame */
         if (scratch == NULL)
-            return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of scratch", plane * nseg);
+            return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of scratch", scratch_size);
     }
     rc = DC_OK;
     for (size_t s = 0; s < nseg && rc == DC_OK; s++) {
         size_t sample = s / bps, b = s % bps;
         /* byte significance of segment s: 0 = least significant */
         size_t sig = lsb_first ? b : bps - 1 - b;
-        uint8_t *plane_out = direct ? dst + sample * plane : scratch + (sample * bps + sig) * plane;
+        const uint8_t *seg = src + offs[s];
+        size_t seglen = offs[s + 1] - offs[s];
         int over;
-        size_t got = unpack_segment(src + offs[s], offs[s + 1] - offs[s], plane_out, plane,
-                                    f->columns, &over);
+        size_t got;
+        if (fused && b == 1) {
+            int planar = f->planar_configuration == 1;
+            sink k = {.out = (uint16_t *)(void *)dst + (planar ? sample * plane : sample),
+                      .other = scratch, .stride = planar ? 1 : spp, .other_is_high = !lsb_first};
+            got = unpack_merge16(seg, seglen, &k, plane, f->columns, &over);
+        } else {
+            uint8_t *out = direct ? dst + sample * plane
+                           : fused ? scratch : scratch + (sample * bps + sig) * plane;
+            got = unpack_plane(seg, seglen, out, plane, f->columns, &over);
+        }
         if (got < plane)
             rc = dc_fail(err, DC_ERR_TRUNCATED,
                          "segment %zu decodes to %zu bytes, Rows x Columns needs %zu", s + 1, got,
@@ -226,7 +288,7 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
                          "segment %zu holds more data than Rows x Columns (%zu) needs", s + 1,
                          plane);
     }
-    if (rc == DC_OK && !direct) {
+    if (rc == DC_OK && !direct && !fused) {
         if (bps == 1 && spp == 3 && f->planar_configuration == 0) {
             const uint8_t *r = scratch, *g = scratch + plane, *b = scratch + 2 * plane;
             for (size_t i = 0; i < plane; i++) {

@@ -166,3 +166,63 @@ def test_raw_keeps_stored_colour_space(registered, tmp_path):
     conv, props = get_decoder(RLELossless).as_array(ds, decoding_plugin="dicomcodecs")
     assert props["photometric_interpretation"] == "RGB"
     assert np.abs(conv.astype(int) - rgb).max() <= 2
+
+
+@pytest.mark.parametrize("keyword, name, intended, tolerance", [
+    ("JPEGLosslessSV1", "MR_small.dcm", None, 0),
+    ("JPEGLossless", "SC_rgb.dcm", None, 0),
+    ("JPEGBaseline8Bit", "SC_rgb.dcm", "YBR_FULL_422", 8),
+    ("JPEGBaseline8Bit", "SC_rgb.dcm", None, 4),          # RGB kept, no colour transform
+    ("JPEGExtended12Bit", "MR_small.dcm", None, None),
+    ("HTJ2KLossless", "MR_small.dcm", None, 0),
+    ("HTJ2KLossless", "SC_rgb.dcm", "YBR_RCT", 0),
+    ("HTJ2KLosslessRPCL", "MR_small.dcm", None, 0),
+    ("JPEG2000Lossless", "SC_rgb.dcm", "YBR_RCT", 0),
+    ("JPEG2000Lossless", "SC_rgb.dcm", None, 0),
+    ("JPEGLSLossless", "SC_rgb.dcm", None, 0),
+])
+def test_dataset_compress_every_syntax_after_register(keyword, name, intended, tolerance):
+    """pydicom 3.0.2 has no JPEG or HTJ2K encoders: register() adds them, and
+    Photometric Interpretation is what the dataset says it will be after
+    encoding (pydicom's convention), which the plugin must honour."""
+    import pydicom.uid as puid
+    from pydicom.pixels.encoders.base import _PIXEL_DATA_ENCODERS
+
+    uid = getattr(puid, keyword)
+    before = dict(_PIXEL_DATA_ENCODERS)
+    dcp.register()
+    try:
+        ds = pydicom.dcmread(find_testfile(name))
+        ref = ds.pixel_array.copy()
+        if keyword == "JPEGExtended12Bit":  # 12-bit profile: MR_small holds 16-bit values
+            ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 12, 11, 0
+            ref = np.clip(ref, 0, 4095).astype(np.uint16)
+            ds.PixelData = ref.tobytes()
+            tolerance = 64
+        if intended:
+            ds.PhotometricInterpretation = intended
+        ds.compress(uid, encoding_plugin="dicomcodecs")
+        assert ds.file_meta.TransferSyntaxUID == uid
+        assert ds.PhotometricInterpretation == (intended or ds.PhotometricInterpretation)
+        # read back by pydicom through another plugin where it has one
+        out = dc.pixel_array(ds).astype(np.int64)
+        assert np.abs(out - ref).max() <= tolerance
+        if uid in (puid.JPEG2000Lossless, puid.JPEGLSLossless, puid.JPEGLosslessSV1):
+            other, _ = get_decoder(uid).as_array(ds, decoding_plugin="gdcm")
+            np.testing.assert_array_equal(other, ref)
+    finally:
+        dcp.unregister()
+    assert dict(_PIXEL_DATA_ENCODERS) == before
+
+
+def test_plugin_refuses_to_mislabel():
+    """A photometric the codec cannot write makes the plugin raise (pydicom
+    then tries its next plugin or fails) instead of mislabelling pixels."""
+    dcp.register()
+    try:
+        ds = pydicom.dcmread(find_testfile("SC_rgb.dcm"))
+        ds.PhotometricInterpretation = "YBR_ICT"  # not for a lossless syntax
+        with pytest.raises(Exception):
+            ds.compress(pydicom.uid.JPEGLosslessSV1, encoding_plugin="dicomcodecs")
+    finally:
+        dcp.unregister()

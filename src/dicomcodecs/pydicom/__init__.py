@@ -55,6 +55,39 @@ def _fast_convert_color_space(original):
     return convert_color_space
 
 
+# Encoding profiles (PS3.5 8.2.14) for the syntaxes pydicom 3.0 has none for.
+def _htj2k_profiles(lossless: bool) -> list:
+    bits = (8, 16, 24, 32, 40)
+    colour = "YBR_RCT" if lossless else "YBR_ICT"
+    return [
+        ("MONOCHROME1", 1, (0, 1), bits, range(1, 39)),
+        ("MONOCHROME2", 1, (0, 1), bits, range(1, 39)),
+        ("PALETTE COLOR", 1, (0,), (8, 16), range(1, 17)),
+        (colour, 3, (0,), bits, range(1, 39)),
+        ("RGB", 3, (0,), bits, range(1, 39)),
+        ("YBR_FULL", 3, (0,), bits, range(1, 39)),
+    ]
+
+
+def _add_encoder(uid: str, state: dict[str, Any]) -> Any:
+    """A pydicom Encoder for a syntax pydicom cannot encode (JPEG, HTJ2K),
+    entered in pydicom's encoder table so Dataset.compress finds it."""
+    import pydicom.pixels.encoders.base as ebase
+    from pydicom.uid import UID
+
+    table = getattr(ebase, "_PIXEL_DATA_ENCODERS", None)
+    profiles = getattr(ebase, "ENCODING_PROFILES", None)
+    if not isinstance(table, dict) or not isinstance(profiles, dict):
+        return None
+    enc = ebase.Encoder(UID(uid))
+    table[UID(uid)] = (enc, "dicomcodecs")
+    state["added_encoders"].append(UID(uid))
+    if UID(uid) not in profiles and uid.startswith("1.2.840.10008.1.2.4.20"):
+        profiles[UID(uid)] = _htj2k_profiles(uid != "1.2.840.10008.1.2.4.203")
+        state["added_profiles"].append(UID(uid))
+    return enc
+
+
 def register(first: bool = True) -> None:
     """Add the 'dicomcodecs' plugins to every pydicom decoder and encoder
     whose transfer syntax dicomcodecs serves; with first=True they go ahead of
@@ -72,7 +105,8 @@ def register(first: bool = True) -> None:
     from . import encoder as our_encoder
 
     known = _pydicom_version()[0] == 3
-    state: dict[str, Any] = {"decoders": {}, "encoders": {}, "convert": None}
+    state: dict[str, Any] = {"decoders": {}, "encoders": {}, "convert": None,
+                             "added_encoders": [], "added_profiles": []}
     for uid in SYNTAXES:
         if our_decoder.is_available(uid):
             try:
@@ -86,7 +120,7 @@ def register(first: bool = True) -> None:
             try:
                 enc = pd_get_encoder(uid)
             except (NotImplementedError, KeyError):
-                enc = None
+                enc = _add_encoder(uid, state) if known else None
             if enc is not None and LABEL not in enc.available_plugins:
                 enc.add_plugin(LABEL, _ENCODER)
                 state["encoders"][uid] = _move_first(enc) if first and known else None
@@ -106,8 +140,12 @@ def unregister() -> None:
     from pydicom.pixels import get_decoder as pd_get_decoder
     from pydicom.pixels import get_encoder as pd_get_encoder
 
+    import pydicom.pixels.encoders.base as ebase
+
     for table, getter in (("decoders", pd_get_decoder), ("encoders", pd_get_encoder)):
         for uid, order in _state[table].items():
+            if table == "encoders" and uid in _state["added_encoders"]:
+                continue  # the whole Encoder goes below
             coder = getter(uid)
             coder.remove_plugin(LABEL)
             available = getattr(coder, "_available", None)
@@ -118,6 +156,10 @@ def unregister() -> None:
                     if name in saved:
                         available[name] = saved.pop(name)
                 available.update(saved)
+    for uid in _state["added_encoders"]:
+        ebase._PIXEL_DATA_ENCODERS.pop(uid, None)
+    for uid in _state["added_profiles"]:
+        ebase.ENCODING_PROFILES.pop(uid, None)
     if _state["convert"] is not None:
         dbase.convert_color_space = _state["convert"]
     _state = None

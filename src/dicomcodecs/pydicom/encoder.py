@@ -14,6 +14,27 @@ from ..registry import get_encoder
 ENCODER_DEPENDENCIES = {uid: ("numpy", "dicomcodecs") for uid in SYNTAXES}
 
 _JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
+_JPEG_DCT = ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51")
+_J2K_FAMILY = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201",
+               "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203")
+
+
+def _colour_plan(uid: str, intended: str, spp: int) -> tuple[str, dict[str, Any]]:
+    """pydicom's Photometric Interpretation is the one the dataset will carry
+    after encoding (the colour transform a codestream applies, e.g. YBR_RCT,
+    YBR_FULL_422); ours describes the input. Returns (input photometric,
+    options that make the codec write `intended`)."""
+    if spp != 3:
+        return intended, {}
+    if uid in _JPEG_DCT:
+        if intended in ("RGB", "YBR_FULL_422"):
+            return "RGB", {"photometric": intended}
+        return intended, {"photometric": intended}
+    if uid in _J2K_FAMILY:
+        if intended in ("YBR_RCT", "YBR_ICT"):
+            return "RGB", {"use_mct": True}
+        return intended, {"use_mct": False}
+    return intended, {}
 
 
 def is_available(uid: str) -> bool:
@@ -44,8 +65,17 @@ def _encode_frame(src: bytes, runner: Any) -> bytes:
     else:
         arr = arr.reshape(rows, cols)
     arr = np.ascontiguousarray(arr, dtype=container)
+    intended = str(runner.photometric_interpretation)
+    source_pi, colour = _colour_plan(uid, intended, spp)
     info = FrameInfo(uid, rows, cols, spp, runner.bits_allocated, runner.bits_stored,
-                     runner.pixel_representation, str(runner.photometric_interpretation), 0)
-    options = {k: runner.get_option(k) for k in getattr(codec, "encode_options", ())
-               if runner.get_option(k) is not None}
+                     runner.pixel_representation, source_pi, 0)
+    allowed = getattr(codec, "encode_options", ())
+    options = {k: runner.get_option(k) for k in allowed if runner.get_option(k) is not None}
+    options.update({k: v for k, v in colour.items() if k in allowed})
+    written = codec.encoded_attributes(info, **options).get("photometric_interpretation")
+    if written != intended:
+        # pydicom leaves Photometric Interpretation as it is: refuse rather
+        # than write pixels the dataset would mislabel.
+        raise ValueError(f"{codec.name} would write {written} data, the dataset says "
+                         f"{intended}")
     return codec.encode(arr, info, frame=None, **options)

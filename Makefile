@@ -59,8 +59,8 @@ $(SAN_VENV)/.created:
 # leave leak checking to the ASan-built fuzz replayer (tests/test_fuzz_replay.py).
 SAN_PRELOAD = $$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)
 sanitize: deps $(SAN_VENV)/.created
-	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS) "pydicom>=3.0" pydicom-data pytest hypothesis
-	$(SAN_VENV)/bin/pip install -q --no-build-isolation --force-reinstall --no-deps . \
+	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS)
+	$(SAN_VENV)/bin/pip install -q --no-build-isolation ".[test]" \
 		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize \
 		$(SKBUILD_ARGS)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \

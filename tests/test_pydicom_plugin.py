@@ -226,3 +226,15 @@ def test_plugin_refuses_to_mislabel():
             ds.compress(pydicom.uid.JPEGLosslessSV1, encoding_plugin="dicomcodecs")
     finally:
         dcp.unregister()
+
+
+def test_as_buffer_and_iter_buffer(registered):
+    """pydicom keeps the plugin's buffers as they are in these paths."""
+    ds = pydicom.dcmread(find_testfile("SC_rgb_rle_16bit_2frame.dcm"))
+    ref = pydicom.dcmread(find_testfile("SC_rgb_16bit_2frame.dcm"))
+    buf, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="dicomcodecs")
+    assert bytes(buf) == ref.PixelData
+    frames = [bytes(b) for b, _ in get_decoder(RLELossless).iter_buffer(ds, decoding_plugin="dicomcodecs")]
+    assert b"".join(frames) == ref.PixelData
+    arrays = [a.copy() for a, _ in get_decoder(RLELossless).iter_array(ds, decoding_plugin="dicomcodecs")]
+    np.testing.assert_array_equal(np.stack(arrays), ref.pixel_array)

@@ -63,3 +63,12 @@ def _wants_rgb(info, bint as_rgb):
     """Whether a decoder should turn this frame's YBR_FULL(_422) into RGB."""
     return (as_rgb and info.samples_per_pixel == 3
             and info.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"))
+
+
+cdef const uint8_t[::1] _as_bytes(src):
+    """A contiguous uint8 view of any bytes-like src, copying only when it is
+    not already one (e.g. a non-contiguous buffer)."""
+    try:
+        return memoryview(src).cast("B")
+    except (TypeError, ValueError):
+        return memoryview(bytes(src)).cast("B")

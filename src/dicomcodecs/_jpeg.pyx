@@ -45,15 +45,6 @@ def version():
     return f"{v // 1000000}.{v // 1000 % 1000}.{v % 1000}"
 
 
-cdef object _as_bytes(src):
-    """A contiguous uint8 view of any bytes-like src, copying only when it is
-    not already one."""
-    try:
-        return memoryview(src).cast("B")
-    except (TypeError, ValueError):
-        return bytes(src)
-
-
 def read_header(src, str codec="JPEG", object frame=None):
     """The frame header of a JPEG stream as our parser reads it: rows,
     columns, components, precision, process, sof_marker, predictor,

@@ -40,15 +40,6 @@ def read_header(src, str codec="JPEG-LS", object frame=None):
             "interleave_mode": info.interleave_mode}
 
 
-cdef object _as_bytes(src):
-    """A contiguous uint8 view of any bytes-like src, copying only when it is
-    not already one."""
-    try:
-        return memoryview(src).cast("B")
-    except (TypeError, ValueError):
-        return bytes(src)
-
-
 def decode_into(src, out, info, *, int planar=0, str codec="JPEG-LS", object frame=None,
                 bint ybr_to_rgb=False):
     """Decode one frame into `out` (C-contiguous, sized for `info`), samples

@@ -26,7 +26,33 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if k == 0:
             print("  ".join("-" * w for w in widths))
+    libs = _libraries()
+    if libs:
+        where = ("bundled in this wheel, licences in " + str(Path(dc.__file__).parent / "_licenses")
+                 if (Path(dc.__file__).parent / "_licenses").is_dir() else "the system's")
+        print(f"\nLibraries ({where}):")
+        width = max(len(name) for name, _ in libs)
+        for name, version in libs:
+            print(f"  {name.ljust(width)}  {version}")
     return 0
+
+
+def _libraries() -> list[tuple[str, str]]:
+    """(name, version) of each third-party codec library the extensions were
+    built with; a codec family left out of the build is left out here."""
+    import importlib
+
+    found = []
+    for name, module, func in (("libjpeg-turbo", "_jpeg", "version"),
+                               ("CharLS", "_jpegls", "version"),
+                               ("OpenJPEG", "_j2k", "openjpeg_version"),
+                               ("OpenJPH", "_j2k", "openjph_version")):
+        try:
+            version = getattr(importlib.import_module(f"dicomcodecs.{module}"), func)()
+        except (ImportError, AttributeError):
+            continue
+        found.append((name, str(version)))
+    return found
 
 
 def _cmd_decode(args: argparse.Namespace) -> int:
@@ -177,11 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_transcode)
 
     p = sub.add_parser("bench", help="side-by-side benchmark against the peers")
-    p.add_argument("--quick", action="store_true", help="fewer repeats")
-    p.add_argument("--repeat", type=int, default=None)
+    p.add_argument("--quick", action="store_true", help="3 repeats instead of 15")
+    p.add_argument("--repeat", type=int, default=None, help="timed runs per measurement (median)")
     p.add_argument("--data", default=None, help="folder for generated benchmark files")
     p.add_argument("--markdown", default=None, help="also write the table to this file")
-    p.add_argument("--codec", default="rle", help="codec family to benchmark (rle)")
+    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "all"],
+                   help="codec family to benchmark (default: all)")
     p.set_defaults(func=_cmd_bench)
 
     args = parser.parse_args(argv)

@@ -47,13 +47,15 @@ static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *e
  * straight into the samples, joined with the other byte of each sample that
  * an earlier segment left in a plane. Joining while decoding saves a pass
  * over the frame. */
-enum { SINK_PLANE, SINK_MERGE16 };
+enum { SINK_PLANE, SINK_MERGE16, SINK_RGB8 };
 typedef struct sink {
-    uint8_t *plane;          /* SINK_PLANE */
+    uint8_t *plane;          /* SINK_PLANE; SINK_RGB8: the interleaved pixels */
     uint16_t *out;           /* SINK_MERGE16: sample i at out[i * stride] */
-    const uint8_t *other;    /* SINK_MERGE16: the other byte of sample i */
+    const uint8_t *other;    /* SINK_MERGE16: the other byte of sample i;
+                                SINK_RGB8: the first two planes */
     size_t stride;
     int other_is_high;       /* other holds the most significant bytes */
+    size_t n;                /* SINK_RGB8: pixels per plane */
 } sink;
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -65,12 +67,24 @@ ALWAYS_INLINE void put16(const sink *k, size_t i, uint8_t mine)
                                              : (uint16_t)(other | mine << 8);
 }
 
+/* 8-bit three-sample pixels: the third segment completes each pixel from
+ * the two planes decoded before it. */
+ALWAYS_INLINE void put_rgb(const sink *k, size_t i, uint8_t third)
+{
+    uint8_t *d = k->plane + 3 * i;
+    d[0] = k->other[i];
+    d[1] = k->other[k->n + i];
+    d[2] = third;
+}
+
 /* `wide`: a plane may take 16 bytes whatever cnt is (the caller checked room). */
 ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t *p, size_t cnt,
                                 int wide)
 {
     if (kind == SINK_PLANE) {
         memcpy(k->plane + o, p, wide ? 16 : cnt);
+    } else if (kind == SINK_RGB8) {
+        for (size_t j = 0; j < cnt; j++) put_rgb(k, o + j, p[j]);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, p[j]);
     }
@@ -80,6 +94,8 @@ ALWAYS_INLINE void emit_run(int kind, const sink *k, size_t o, uint8_t v, size_t
 {
     if (kind == SINK_PLANE) {
         memset(k->plane + o, v, wide ? 16 : cnt);
+    } else if (kind == SINK_RGB8) {
+        for (size_t j = 0; j < cnt; j++) put_rgb(k, o + j, v);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, v);
     }
@@ -182,6 +198,12 @@ static size_t unpack_merge16(const uint8_t *src, size_t len, const sink *k, size
     return unpack(SINK_MERGE16, k, src, len, n, row, over);
 }
 
+static size_t unpack_rgb8(const uint8_t *src, size_t len, const sink *k, size_t n, size_t row,
+                          int *over)
+{
+    return unpack(SINK_RGB8, k, src, len, n, row, over);
+}
+
 /* Builds one sample's values from its byte planes (plane k holds byte
  * significance k) into dst, interleaved among spp samples or planar. */
 static void merge_planes(const uint8_t *planes, size_t n, size_t bps, uint8_t *dst,
@@ -251,9 +273,11 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
      * far faster than byte writes at a stride. */
     int direct = bps == 1 && (spp == 1 || f->planar_configuration == 1);
     /* 16-bit samples: the first segment of each sample goes to one plane of
-     * scratch, the second is joined with it straight into dst. */
+     * scratch, the second is joined with it straight into dst. 8-bit RGB:
+     * two planes of scratch, the third segment completes the pixels. */
     int fused = bps == 2;
-    size_t scratch_size = direct ? 0 : fused ? plane : plane * nseg;
+    int rgb8 = bps == 1 && spp == 3 && f->planar_configuration == 0;
+    size_t scratch_size = direct ? 0 : fused ? plane : rgb8 ? 2 * plane : plane * nseg;
     uint8_t *scratch = NULL;
     if (scratch_size) {
         scratch = malloc(scratch_size); /* at most one frame */
@@ -274,6 +298,9 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
             sink k = {.out = (uint16_t *)(void *)dst + (planar ? sample * plane : sample),
                       .other = scratch, .stride = planar ? 1 : spp, .other_is_high = !lsb_first};
             got = unpack_merge16(seg, seglen, &k, plane, f->columns, &over);
+        } else if (rgb8 && s == 2) {
+            sink k = {.plane = dst, .other = scratch, .n = plane};
+            got = unpack_rgb8(seg, seglen, &k, plane, f->columns, &over);
         } else {
             uint8_t *out = direct ? dst + sample * plane
                            : fused ? scratch : scratch + (sample * bps + sig) * plane;
@@ -288,19 +315,10 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
                          "segment %zu holds more data than Rows x Columns (%zu) needs", s + 1,
                          plane);
     }
-    if (rc == DC_OK && !direct && !fused) {
-        if (bps == 1 && spp == 3 && f->planar_configuration == 0) {
-            const uint8_t *r = scratch, *g = scratch + plane, *b = scratch + 2 * plane;
-            for (size_t i = 0; i < plane; i++) {
-                dst[3 * i] = r[i];
-                dst[3 * i + 1] = g[i];
-                dst[3 * i + 2] = b[i];
-            }
-        } else {
-            for (size_t sample = 0; sample < spp; sample++)
-                merge_planes(scratch + sample * bps * plane, plane, bps, dst, sample, spp,
-                             f->planar_configuration);
-        }
+    if (rc == DC_OK && !direct && !fused && !rgb8) {
+        for (size_t sample = 0; sample < spp; sample++)
+            merge_planes(scratch + sample * bps * plane, plane, bps, dst, sample, spp,
+                         f->planar_configuration);
     }
     free(scratch);
     return rc;

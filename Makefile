@@ -4,6 +4,9 @@
 #   make sanitize  build with ASan+UBSan into .venv-sanitize and run the tests under it
 #   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
 #   make fuzz      build the libFuzzer harnesses (clang) into build/fuzz
+#   make wheel     the binary wheel, codec libraries and their licences bundled -> wheelhouse/
+#   make wheel-test  install that wheel on a bare Debian 12 root (debootstrap) and check it there
+#   make sdist-test  build the sdist, a wheel from it alone, and run the tests against that wheel
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,7 +29,7 @@ FUZZ_PACKAGES := clang -- libclang-rt-14-dev libclang-rt-dev
 
 BUILD_DEPS := "scikit-build-core>=0.10" "cython>=3.0" "numpy>=1.25" cmake ninja
 
-.PHONY: deps venv build demo test sanitize bench fuzz clean
+.PHONY: deps venv build demo test sanitize bench fuzz clean wheel wheel-test sdist-test
 
 deps:
 	@bash tools/apt-deps.sh $(APT_PACKAGES) -- $(APT_JPEG)
@@ -77,3 +80,15 @@ fuzz:
 
 clean:
 	rm -rf build dist *.egg-info
+
+wheel: deps
+	bash tools/wheel.sh
+
+# Builds the wheel first when wheelhouse/ has none. Needs root (debootstrap, chroot).
+wheel-test:
+	@bash tools/apt-deps.sh debootstrap
+	@ls wheelhouse/dicomcodecs-*.whl >/dev/null 2>&1 || $(MAKE) wheel
+	bash tools/wheel_test.sh
+
+sdist-test: deps
+	bash tools/wheel.sh sdist-test

@@ -83,13 +83,13 @@ def test_decode_through_pydicom_matches_uncompressed(registered, name, reference
 def test_pixel_array_goes_through_dicomcodecs(registered, monkeypatch):
     calls = []
     codec = dc.registry.get_decoder(RLELossless)
-    original = codec.decode_into
+    original = codec.pydicom_decode  # the RLE codec's entry for the plugin
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(codec, "decode_into", counting)
+    monkeypatch.setattr(codec, "pydicom_decode", counting)
     ds = pydicom.dcmread(find_testfile("SC_rgb_rle_2frame.dcm"))
     ref = pydicom.dcmread(find_testfile("SC_rgb_2frame.dcm")).pixel_array
     np.testing.assert_array_equal(ds.pixel_array, ref)
@@ -229,12 +229,16 @@ def test_plugin_refuses_to_mislabel():
 
 
 def test_as_buffer_and_iter_buffer(registered):
-    """pydicom keeps the plugin's buffers as they are in these paths."""
+    """pydicom keeps the plugin's buffers as they are in these paths: they
+    must be what pydicom's own RLE decoder gives (colour by plane)."""
     ds = pydicom.dcmread(find_testfile("SC_rgb_rle_16bit_2frame.dcm"))
     ref = pydicom.dcmread(find_testfile("SC_rgb_16bit_2frame.dcm"))
-    buf, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="dicomcodecs")
-    assert bytes(buf) == ref.PixelData
-    frames = [bytes(b) for b, _ in get_decoder(RLELossless).iter_buffer(ds, decoding_plugin="dicomcodecs")]
-    assert b"".join(frames) == ref.PixelData
-    arrays = [a.copy() for a, _ in get_decoder(RLELossless).iter_array(ds, decoding_plugin="dicomcodecs")]
+    dec = get_decoder(RLELossless)
+    buf, props = dec.as_buffer(ds, decoding_plugin="dicomcodecs")
+    own, own_props = dec.as_buffer(ds, decoding_plugin="pydicom")
+    assert bytes(buf) == bytes(own)
+    assert props["planar_configuration"] == own_props["planar_configuration"] == 1
+    frames = [bytes(b) for b, _ in dec.iter_buffer(ds, decoding_plugin="dicomcodecs")]
+    assert b"".join(frames) == bytes(own)
+    arrays = [a.copy() for a, _ in dec.iter_array(ds, decoding_plugin="dicomcodecs")]
     np.testing.assert_array_equal(np.stack(arrays), ref.pixel_array)

@@ -82,6 +82,21 @@ class RLECodec(Codec):
         decode_into(src, out, info, planar=planar, frame=frame,
                     ybr_to_rgb=_wants_rgb(info, as_rgb) and not planar, lsb_first=lsb_first)
 
+    def pydicom_decode(self, src, runner, info):
+        """The pydicom plugin's decode: the stored bytes, colour by plane, as
+        pydicom's own RLE decoder gives them. pydicom corrects unused bits
+        itself (only when asked: correct_unused_bits) and takes planar data
+        as a free transposed view, so neither is worth a pass here."""
+        planar = 1 if info.samples_per_pixel > 1 else 0
+        raw = info.replace(bits_stored=info.bits_allocated)
+        buf = np.empty(info.frame_bytes, np.uint8)
+        decode_into(src, buf, raw, planar=planar, frame=getattr(runner, "index", None),
+                    lsb_first=runner.get_option("rle_segment_order", ">") == "<")
+        if planar:
+            # the same on every frame, so a persisted option never mislabels one
+            runner.set_option("planar_configuration", 1)
+        return buf
+
     def encode(self, arr, info, *, frame=None, **options):
         if options.get("rle_segment_order", ">") != ">":
             raise EncodeError(self.name, frame, "only the standard's big-endian segment "

@@ -56,8 +56,6 @@ def _decode_frame(src: bytes, runner: Any) -> np.ndarray:
     if getattr(codec, "supports_engine_threads", False):
         # pydicom decodes frame after frame: give each one every core.
         kwargs["engine_threads"] = cpu_count()
-    if info.transfer_syntax == "1.2.840.10008.1.2.5":
-        kwargs["lsb_first"] = runner.get_option("rle_segment_order", ">") == "<"
     codec.decode_into(src, info, out, as_rgb=False, reduce=0,
                       frame=getattr(runner, "index", None), **kwargs)
     if info.samples_per_pixel > 1:

@@ -13,24 +13,15 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.encaps import generate_frames
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 import dicomcodecs as dc
 from dicomcodecs import _jpegls
 from dicomcodecs.registry import get_decoder, get_encoder
 
-from .conftest import find_testfile, require_tool
+from .conftest import find_testfile, frames_of, require_tool, write_native
 
 LOSSLESS = "1.2.840.10008.1.2.4.80"
 NEAR = "1.2.840.10008.1.2.4.81"
-
-
-def frames_of(path) -> list[bytes]:
-    ds = pydicom.dcmread(path)
-    n = int(ds.get("NumberOfFrames", 1) or 1)
-    return list(generate_frames(ds.PixelData, number_of_frames=n))
 
 
 def header(path) -> dict:
@@ -45,29 +36,6 @@ def native(path) -> np.ndarray:
 def max_err(a: np.ndarray, b: np.ndarray) -> int:
     assert a.shape == b.shape, (a.shape, b.shape)
     return int(np.abs(a.astype(np.int64) - b.astype(np.int64)).max())
-
-
-def write_native(path, arr: np.ndarray, *, bits_stored: int, pi: str | None = None) -> None:
-    """A minimal Secondary Capture file holding `arr` uncompressed, for the tools."""
-    spp = 1 if arr.ndim == 2 else arr.shape[2]
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SOPClassUID = SecondaryCaptureImageStorage
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.Rows, ds.Columns = arr.shape[:2]
-    ds.SamplesPerPixel = spp
-    ds.PhotometricInterpretation = pi or ("MONOCHROME2" if spp == 1 else "RGB")
-    if spp > 1:
-        ds.PlanarConfiguration = 0
-    ds.BitsAllocated = arr.dtype.itemsize * 8
-    ds.BitsStored = bits_stored
-    ds.HighBit = bits_stored - 1
-    ds.PixelRepresentation = int(arr.dtype.kind == "i")
-    ds.PixelData = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()
-    ds.save_as(path, enforce_file_format=True)
 
 
 def smooth(rng, shape, bits: int, signed: bool) -> np.ndarray:

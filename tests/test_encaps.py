@@ -417,3 +417,20 @@ def test_first_frame_of_a_big_file_is_fast(multiframe_file):
     dc.pixel_array(path)
     whole = time.perf_counter() - t
     assert first < whole / 3, (first, whole)
+
+
+def test_file_with_implicit_vr_body_under_explicit_syntax():
+    """pydicom's SC_rgb_jpeg.dcm says Explicit VR (JPEG baseline) but its
+    body, Pixel Data included, is implicit VR: read from the path it must give
+    what pydicom's dataset gives."""
+    import numpy as np
+    import pydicom
+
+    import dicomcodecs as dc
+
+    from .conftest import find_testfile
+
+    path = find_testfile("SC_rgb_jpeg.dcm")
+    with pytest.warns(UserWarning):
+        ds = pydicom.dcmread(path)
+    np.testing.assert_array_equal(dc.pixel_array(path), dc.pixel_array(ds))

@@ -175,7 +175,10 @@ class _PixelSource:
             tag = b"\x7f\xe0\x00\x10" if order == "big" else b"\xe0\x7f\x10\x00"
             if len(head) < 8 or head[:4] != tag:
                 raise ValueError(f"{path}: no Pixel Data element")
-            explicit = self.info.transfer_syntax != "1.2.840.10008.1.2"
+            # Files whose body is implicit VR despite an explicit transfer
+            # syntax exist (pydicom reads them with a warning): look at the
+            # bytes, not the UID.
+            explicit = head[4:6] in (b"OB", b"OW", b"UN", b"OF", b"OD")
             if explicit:
                 length, start = int.from_bytes(head[8:12], order), pos + 12
             else:

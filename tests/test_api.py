@@ -445,3 +445,16 @@ def test_pool_survives_os_fork():
     os.close(r)
     _, status = os.waitpid(pid, 0)
     assert got == b"1" and os.waitstatus_to_exitcode(status) == 0
+
+
+def test_native_ybr_full_422_is_upsampled_like_pydicom():
+    """Uncompressed YBR_FULL_422 holds Y1 Y2 Cb Cr per pixel pair."""
+    import pydicom
+    from pydicom.pixels import pixel_array as pd_pixel_array
+
+    from .conftest import find_testfile
+
+    path = find_testfile("SC_ybr_full_422_uncompressed.dcm")
+    ds = pydicom.dcmread(path)
+    np.testing.assert_array_equal(dc.pixel_array(path), ds.pixel_array)
+    np.testing.assert_array_equal(dc.pixel_array(ds, as_rgb=False), pd_pixel_array(path, raw=True))

@@ -233,12 +233,24 @@ class _PixelSource:
         info = self.info
         if info.bits_allocated % 8:
             raise NotImplementedError(f"Bits Allocated {info.bits_allocated} native data")
-        nbytes = info.frame_bytes
+        # Uncompressed YBR_FULL_422 stores two bytes a pixel: Y1 Y2 Cb Cr for
+        # each pair of pixels (PS3.3 C.7.6.3.1.2).
+        subsampled = (info.photometric_interpretation == "YBR_FULL_422"
+                      and info.samples_per_pixel == 3 and info.bits_allocated == 8
+                      and info.columns % 2 == 0)
+        nbytes = info.frame_bytes * 2 // 3 if subsampled else info.frame_bytes
         arr = np.empty((len(idx), *info.shape), info.dtype)
         for k, i in enumerate(idx):
             raw = self._native[i * nbytes:(i + 1) * nbytes]
             if len(raw) < nbytes:
                 raise DecodeError("Native Pixel Data", i, f"{len(raw)} of {nbytes} bytes present")
+            if subsampled:
+                pairs = np.frombuffer(raw, np.uint8).reshape(info.rows, info.columns // 2, 4)
+                arr[k, :, 0::2, 0] = pairs[..., 0]
+                arr[k, :, 1::2, 0] = pairs[..., 1]
+                arr[k, :, :, 1] = np.repeat(pairs[..., 2], 2, axis=1)
+                arr[k, :, :, 2] = np.repeat(pairs[..., 3], 2, axis=1)
+                continue
             order = ">" if info.transfer_syntax == BIG_ENDIAN and info.bits_allocated > 8 else "<"
             a = np.frombuffer(raw, info.dtype.newbyteorder(order))
             if info.samples_per_pixel > 1 and info.planar_configuration == 1:

@@ -75,3 +75,13 @@ def test_transcode_reports_failures(tmp_path, capsys):
     assert rc == 1
     assert "bad.dcm: FAILED" in capsys.readouterr().out
     assert (tmp_path / "o" / "MR_small.dcm").exists()
+
+
+@pytest.mark.parametrize("to", ["j2k-lossless", "htj2k-lossless", "jpeg-lossless-sv1", "rle"])
+def test_transcode_verify_colour_sources(tmp_path, to, capsys):
+    """Stored YBR_FULL_422 (uncompressed, upsampled) and RGB sources verify
+    bit-exact through syntaxes with and without a colour transform."""
+    names = ["SC_ybr_full_422_uncompressed.dcm", "SC_rgb.dcm"]
+    srcs = [str(find_testfile(n)) for n in names]
+    assert cli.main(["transcode", *srcs, "--to", to, "-o", str(tmp_path), "--verify"]) == 0
+    assert capsys.readouterr().out.count("verified bit-exact") == len(names)

@@ -525,6 +525,36 @@ void dc_j2k_store_samples(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
 
 const char *dc_j2k_openjpeg_version(void) { return opj_version(); }
 
+int dc_j2k_check_frame(const dc_j2k_info *hdr, const dc_frame *f, uint32_t reduce,
+                       size_t dstlen, dc_error *err)
+{
+    size_t need = dc_frame_size(f);
+    if (need == 0 || f->planar_configuration)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "bad frame description");
+    if (need > dstlen)
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes needed, %zu given", need, dstlen);
+    if (hdr->ncomps != f->samples_per_pixel)
+        return dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset "
+                       "says %u samples per pixel", hdr->ncomps, f->samples_per_pixel);
+    if (hdr->subsampled)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "subsampled components");
+    /* The size the codestream declares, checked before an engine allocates
+     * for it: a lying SIZ must not cost gigabytes. Reduced sizes as OpenJPEG
+     * computes them: ceil(Xsiz / 2^r) - ceil(XOsiz / 2^r). */
+    if (reduce > 31)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "reduce %u is too large", reduce);
+    uint64_t div = (uint64_t)1 << reduce;
+    uint64_t x1 = (uint64_t)hdr->x0 + hdr->width, y1 = (uint64_t)hdr->y0 + hdr->height;
+    uint64_t w = (x1 + div - 1) / div - ((uint64_t)hdr->x0 + div - 1) / div;
+    uint64_t h = (y1 + div - 1) / div - ((uint64_t)hdr->y0 + div - 1) / div;
+    if (w != f->columns || h != f->rows)
+        return dc_fail(err, DC_ERR_MISMATCH,
+                       "the codestream is %llu x %llu (at reduce %u), the dataset says %u x %u",
+                       (unsigned long long)w, (unsigned long long)h, reduce, f->columns,
+                       f->rows);
+    return DC_OK;
+}
+
 int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                   const dc_frame *f, const dc_j2k_decode_opts *opts,
                   dc_j2k_info *info_out, dc_error *err)
@@ -535,33 +565,9 @@ int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
         *info_out = hdr;
     if (rc)
         return rc;
-    size_t need = dc_frame_size(f);
-    if (need == 0 || f->planar_configuration)
-        return dc_fail(err, DC_ERR_INVALID_ARG, "bad frame description");
-    if (need > dstlen)
-        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes needed, %zu given", need, dstlen);
-    if (hdr.ncomps != f->samples_per_pixel)
-        return dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset "
-                       "says %u samples per pixel", hdr.ncomps, f->samples_per_pixel);
-    if (hdr.subsampled)
-        return dc_fail(err, DC_ERR_UNSUPPORTED, "subsampled components");
-    /* Check the size the codestream declares before OpenJPEG allocates for
-     * it: a lying SIZ must not cost gigabytes. Reduced sizes as OpenJPEG
-     * computes them: ceil(Xsiz / 2^r) - ceil(XOsiz / 2^r). */
-    {
-        uint32_t r = opts ? opts->reduce : 0;
-        if (r > 31)
-            return dc_fail(err, DC_ERR_INVALID_ARG, "reduce %u is too large", r);
-        uint64_t div = (uint64_t)1 << r;
-        uint64_t x1 = (uint64_t)hdr.x0 + hdr.width, y1 = (uint64_t)hdr.y0 + hdr.height;
-        uint64_t w = (x1 + div - 1) / div - ((uint64_t)hdr.x0 + div - 1) / div;
-        uint64_t h = (y1 + div - 1) / div - ((uint64_t)hdr.y0 + div - 1) / div;
-        if (w != f->columns || h != f->rows)
-            return dc_fail(err, DC_ERR_MISMATCH,
-                           "the codestream is %llu x %llu (at reduce %u), the dataset says "
-                           "%u x %u", (unsigned long long)w, (unsigned long long)h, r,
-                           f->columns, f->rows);
-    }
+    rc = dc_j2k_check_frame(&hdr, f, opts ? opts->reduce : 0, dstlen, err);
+    if (rc)
+        return rc;
     dc_j2k_store st;
     rc = dc_j2k_store_setup(&st, f, hdr.precision, hdr.is_signed,
                             opts ? opts->sign_correct : 1, err);

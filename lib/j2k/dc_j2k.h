@@ -55,6 +55,12 @@ typedef struct dc_j2k_decode_opts {
  * of f->bits_allocated bits (8, 16 or 32), native order. OpenJPEG undoes the
  * codestream's MCT, so 3-component frames with info->mct set come out RGB.
  * `info` (may be NULL) receives what the header said. */
+/* Whether `hdr` (from dc_j2k_parse) can be decoded into the frame `f`
+ * describes at resolution `reduce`, into dstlen bytes: components, size and
+ * layout, checked before any engine allocates for the codestream. */
+int dc_j2k_check_frame(const dc_j2k_info *hdr, const dc_frame *f, uint32_t reduce,
+                       size_t dstlen, dc_error *err);
+
 int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                   const dc_frame *f, const dc_j2k_decode_opts *opts,
                   dc_j2k_info *info, dc_error *err);

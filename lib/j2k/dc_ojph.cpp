@@ -121,16 +121,9 @@ int decode_impl(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
     rc = dc_j2k_check_ojph(src, srclen, err);
     if (rc)
         return rc;
-    size_t need = dc_frame_size(f);
-    if (need == 0 || f->planar_configuration)
-        return dc_fail(err, DC_ERR_INVALID_ARG, "bad frame description");
-    if (need > dstlen)
-        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes needed, %zu given", need, dstlen);
-    if (hdr.ncomps != f->samples_per_pixel)
-        return dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset "
-                       "says %u samples per pixel", hdr.ncomps, f->samples_per_pixel);
-    if (hdr.subsampled)
-        return dc_fail(err, DC_ERR_UNSUPPORTED, "subsampled components");
+    rc = dc_j2k_check_frame(&hdr, f, opts ? opts->reduce : 0, dstlen, err);
+    if (rc)
+        return rc;
     if (!hdr.htj2k)
         return dc_fail(err, DC_ERR_UNSUPPORTED, "not an HTJ2K codestream (no CAP marker)");
     uint32_t reduce = opts ? opts->reduce : 0;

@@ -40,7 +40,7 @@ def _extensions() -> list[Path]:
         import importlib
 
         exts = [Path(importlib.import_module(f"dicomcodecs.{m}").__file__).resolve()
-                for m in ("_color", "_rle", "_jpeg", "_jpegls", "_j2k")]
+                for m in ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k")]
     return exts
 
 
@@ -112,7 +112,7 @@ def test_extensions_have_no_rpath_into_a_build_tree():
     $ORIGIN/../dicomcodecs.libs); never an absolute path (a build dir)."""
     readelf = require_tool("readelf")
     exts = _extensions()
-    assert {e.name.split(".")[0] for e in exts} >= {"_color", "_rle", "_jpeg", "_jpegls", "_j2k"}
+    assert {e.name.split(".")[0] for e in exts} >= {"_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k"}
     for ext in exts:
         out = subprocess.run([readelf, "-d", str(ext)], capture_output=True, text=True, check=True).stdout
         for m in re.finditer(r"\((RPATH|RUNPATH)\).*\[(.*)\]", out):

@@ -59,3 +59,73 @@ void dc_fix_unused_bits(uint8_t *px, size_t nsamples, uint32_t bits_allocated,
     default: break;
     }
 }
+
+/* Per-thread scratch: one block per thread, kept between calls so that a
+ * frame-sized work buffer is not faulted in afresh on every frame (glibc
+ * maps and unmaps blocks this large). Freed when the thread exits. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#define DC_SCRATCH_KEEP_MAX ((size_t)256 << 20) /* larger blocks are not kept */
+
+typedef struct scratch_slot {
+    void *block;
+    size_t size;
+    int in_use;
+} scratch_slot;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_slot_free(void *p)
+{
+    scratch_slot *s = p;
+    free(s->block);
+    free(s);
+}
+
+static void scratch_key_init(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_slot_free) == 0;
+}
+
+static scratch_slot *scratch_slot_get(void)
+{
+    pthread_once(&scratch_once, scratch_key_init);
+    if (!scratch_key_ok) return NULL;
+    scratch_slot *s = pthread_getspecific(scratch_key);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s != NULL && pthread_setspecific(scratch_key, s) != 0) {
+            free(s);
+            s = NULL;
+        }
+    }
+    return s;
+}
+
+void *dc_scratch_acquire(size_t n)
+{
+    if (n == 0) n = 1;
+    scratch_slot *s = n <= DC_SCRATCH_KEEP_MAX ? scratch_slot_get() : NULL;
+    if (s == NULL || s->in_use) return malloc(n);
+    if (s->size < n) {
+        free(s->block);
+        s->block = malloc(n);
+        s->size = s->block != NULL ? n : 0;
+        if (s->block == NULL) return NULL;
+    }
+    s->in_use = 1;
+    return s->block;
+}
+
+void dc_scratch_release(void *p)
+{
+    if (p == NULL) return;
+    scratch_slot *s = scratch_key_ok ? pthread_getspecific(scratch_key) : NULL;
+    if (s != NULL && s->in_use && p == s->block)
+        s->in_use = 0;
+    else
+        free(p);
+}

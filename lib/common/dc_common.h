@@ -54,6 +54,13 @@ size_t dc_frame_size(const dc_frame *f);
 void dc_fix_unused_bits(uint8_t *px, size_t nsamples, uint32_t bits_allocated,
                         uint32_t bits_stored, int is_signed);
 
+/* Scratch memory for one call: this thread's kept block when it is free
+ * (grown as needed, kept up to 256 MiB, freed when the thread exits),
+ * otherwise a fresh malloc. Uninitialised. Give it back with
+ * dc_scratch_release on every path, on the thread that acquired it. */
+void *dc_scratch_acquire(size_t n);
+void dc_scratch_release(void *p);
+
 /* YBR_FULL <-> RGB for 8-bit interleaved pixels, in place, with PS3.3
  * C.7.6.3.1.2's coefficients rounded as pydicom's convert_color_space rounds
  * (results agree within 1). */

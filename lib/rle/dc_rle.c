@@ -47,7 +47,9 @@ static int check_frame(const dc_frame *f, size_t *nseg, size_t *bps, dc_error *e
  * straight into the samples, joined with the other byte of each sample that
  * an earlier segment left in a plane. Joining while decoding saves a pass
  * over the frame. */
-enum { SINK_PLANE, SINK_MERGE16, SINK_RGB8 };
+enum { SINK_PLANE, SINK_MERGE16, SINK_MERGE16_MSB1, SINK_RGB8 };
+/* SINK_MERGE16_MSB1: SINK_MERGE16 in the common case (one sample or planar
+ * output, most significant segment first), which the compiler vectorises. */
 typedef struct sink {
     uint8_t *plane;          /* SINK_PLANE; SINK_RGB8: the interleaved pixels */
     uint16_t *out;           /* SINK_MERGE16: sample i at out[i * stride] */
@@ -85,6 +87,10 @@ ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t
         memcpy(k->plane + o, p, wide ? 16 : cnt);
     } else if (kind == SINK_RGB8) {
         for (size_t j = 0; j < cnt; j++) put_rgb(k, o + j, p[j]);
+    } else if (kind == SINK_MERGE16_MSB1) {
+        uint16_t *d = k->out + o;
+        const uint8_t *hi = k->other + o;
+        for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, p[j]);
     }
@@ -96,6 +102,10 @@ ALWAYS_INLINE void emit_run(int kind, const sink *k, size_t o, uint8_t v, size_t
         memset(k->plane + o, v, wide ? 16 : cnt);
     } else if (kind == SINK_RGB8) {
         for (size_t j = 0; j < cnt; j++) put_rgb(k, o + j, v);
+    } else if (kind == SINK_MERGE16_MSB1) {
+        uint16_t *d = k->out + o;
+        const uint8_t *hi = k->other + o;
+        for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(v | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, v);
     }
@@ -195,6 +205,8 @@ static size_t unpack_plane(const uint8_t *src, size_t len, uint8_t *plane, size_
 static size_t unpack_merge16(const uint8_t *src, size_t len, const sink *k, size_t n,
                              size_t row, int *over)
 {
+    if (k->stride == 1 && k->other_is_high)
+        return unpack(SINK_MERGE16_MSB1, k, src, len, n, row, over);
     return unpack(SINK_MERGE16, k, src, len, n, row, over);
 }
 
@@ -280,7 +292,7 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
     size_t scratch_size = direct ? 0 : fused ? plane : rgb8 ? 2 * plane : plane * nseg;
     uint8_t *scratch = NULL;
     if (scratch_size) {
-        scratch = malloc(scratch_size); /* at most one frame */
+        scratch = dc_scratch_acquire(scratch_size); /* at most one frame */
         if (scratch == NULL)
             return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of scratch", scratch_size);
     }
@@ -320,7 +332,7 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
             merge_planes(scratch + sample * bps * plane, plane, bps, dst, sample, spp,
                          f->planar_configuration);
     }
-    free(scratch);
+    dc_scratch_release(scratch);
     return rc;
 }
 

@@ -4,6 +4,7 @@ include "_common.pxi"
 from dc_rle cimport *
 
 from dicomcodecs.registry import Codec
+from dicomcodecs._scratch import frame_buffer
 
 CODEC = "RLE Lossless"
 RLE = "1.2.840.10008.1.2.5"
@@ -89,7 +90,7 @@ class RLECodec(Codec):
         as a free transposed view, so neither is worth a pass here."""
         planar = 1 if info.samples_per_pixel > 1 else 0
         raw = info.replace(bits_stored=info.bits_allocated)
-        buf = np.empty(info.frame_bytes, np.uint8)
+        buf = frame_buffer(info.frame_bytes)
         decode_into(src, buf, raw, planar=planar, frame=getattr(runner, "index", None),
                     lsb_first=runner.get_option("rle_segment_order", ">") == "<")
         if planar:

@@ -99,6 +99,8 @@ static void load_row(ll_enc *e, uint32_t y, uint16_t *out)
 {
     const uint32_t W = e->W;
     const int nc = e->nc;
+    const uint32_t mask = e->mask;
+    const int pt = e->pt;
     for (int c = 0; c < nc; c++) {
         uint16_t *o = out + (size_t)c * W;
         size_t base, step;
@@ -109,13 +111,25 @@ static void load_row(ll_enc *e, uint32_t y, uint16_t *out)
             base = (size_t)y * W * nc + (size_t)c;
             step = (size_t)nc;
         }
-        for (uint32_t x = 0; x < W; x++)
-            o[x] = (uint16_t)((lj_src_sample(e->src, e->bytes, base + x * step) & e->mask) >> e->pt);
+        /* the common layouts as plain loops the compiler vectorises */
+        if (e->bytes == 1) {
+            const uint8_t *sp = e->src + base;
+            if (step == 1)
+                for (uint32_t x = 0; x < W; x++) o[x] = (uint16_t)((sp[x] & mask) >> pt);
+            else
+                for (uint32_t x = 0; x < W; x++) o[x] = (uint16_t)((sp[x * step] & mask) >> pt);
+        } else if (step == 1) {
+            const uint16_t *sp = (const uint16_t *)(const void *)e->src + base; /* 2-byte aligned */
+            for (uint32_t x = 0; x < W; x++) o[x] = (uint16_t)((sp[x] & mask) >> pt);
+        } else {
+            for (uint32_t x = 0; x < W; x++)
+                o[x] = (uint16_t)((lj_src_sample(e->src, e->bytes, base + x * step) & mask) >> pt);
+        }
     }
 }
 
 /* Differences of row y, all components, MCU-interleaved into d. */
-static void row_diffs(const ll_enc *e, uint32_t y, const uint16_t *cur, const uint16_t *prev, int32_t *d)
+static void row_diffs(const ll_enc *e, uint32_t y, const uint16_t *cur, const uint16_t *prev, int16_t *d)
 {
     const uint32_t W = e->W;
     const int nc = e->nc;
@@ -157,6 +171,36 @@ static void row_diffs(const ll_enc *e, uint32_t y, const uint16_t *cur, const ui
     }
 }
 
+/* row_diffs for a row below the first with no restart interval, the
+ * predictor chosen once per row, not per sample. */
+static void row_diffs_inner(const ll_enc *e, const uint16_t *cur, const uint16_t *prev, int16_t *d)
+{
+    const uint32_t W = e->W;
+    const int nc = e->nc;
+    for (int c = 0; c < nc; c++) {
+        const uint16_t *r = cur + (size_t)c * W;
+        const uint16_t *q = prev + (size_t)c * W;
+        int16_t *o = d + c;
+#define LJ_DIFFS(PX)                                                                  \
+    for (uint32_t x = 1; x < W; x++) {                                               \
+        int ra = r[x - 1], rb = q[x], rc = q[x - 1];                                 \
+        (void)ra, (void)rb, (void)rc;                                                \
+        o[(size_t)x * nc] = (int16_t)(uint16_t)(r[x] - (PX));                        \
+    }
+        o[0] = (int16_t)(uint16_t)(r[0] - q[0]);
+        switch (e->pred) {
+        case 1: LJ_DIFFS(ra) break;
+        case 2: LJ_DIFFS(rb) break;
+        case 3: LJ_DIFFS(rc) break;
+        case 4: LJ_DIFFS(ra + rb - rc) break;
+        case 5: LJ_DIFFS(ra + ((rb - rc) >> 1)) break;
+        case 6: LJ_DIFFS(rb + ((ra - rc) >> 1)) break;
+        default: LJ_DIFFS((ra + rb) >> 1) break;
+        }
+#undef LJ_DIFFS
+    }
+}
+
 int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_jpeg_params *p, lj_writer *w,
                        dc_error *err)
 {
@@ -190,33 +234,42 @@ int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, con
     e.ri = (uint32_t)p->restart_interval;
     e.initial = 1 << (P - e.pt - 1);
     const uint32_t W = e.W, H = e.H;
-    e.rows = (uint16_t *)malloc(sizeof(uint16_t) * 2 * (size_t)nc * W);
-    int32_t *d = (int32_t *)malloc(sizeof(int32_t) * (size_t)nc * W);
-    if (!e.rows || !d) {
+    const size_t row_len = (size_t)nc * W;
+    /* The differences of the whole frame, MCU-interleaved, computed once:
+     * pass 1 counts them, pass 2 codes them (one frame of scratch). */
+    e.rows = (uint16_t *)malloc(sizeof(uint16_t) * 2 * row_len);
+    int16_t *diffs = (int16_t *)dc_scratch_acquire(sizeof(int16_t) * row_len * H);
+    lj_ehuff *tabs = (lj_ehuff *)malloc(sizeof(lj_ehuff) * (size_t)nc);
+    if (!e.rows || !diffs || !tabs) {
         free(e.rows);
-        free(d);
-        return dc_fail(err, DC_ERR_NOMEM, "lossless JPEG encode: cannot allocate row buffers");
+        dc_scratch_release(diffs);
+        free(tabs);
+        return dc_fail(err, DC_ERR_NOMEM, "lossless JPEG encode: cannot allocate %zu bytes of scratch",
+                       sizeof(int16_t) * row_len * H);
     }
-    /* pass 1: statistics */
+    /* pass 1: differences and their statistics */
     uint32_t freq[LJ_MAX_COMPS][257];
     memset(freq, 0, sizeof freq);
-    uint16_t *bufs[2] = {e.rows, e.rows + (size_t)nc * W};
+    uint16_t *bufs[2] = {e.rows, e.rows + row_len};
     for (uint32_t y = 0; y < H; y++) {
         uint16_t *cur = bufs[y & 1], *prev = bufs[(y + 1) & 1];
+        int16_t *d = diffs + (size_t)y * row_len;
         load_row(&e, y, cur);
-        row_diffs(&e, y, cur, prev, d);
-        for (uint32_t x = 0; x < W; x++)
-            for (int c = 0; c < nc; c++) {
-                int32_t v = d[(size_t)x * nc + c];
-                freq[c][v == -32768 ? 16 : lj_category(v)]++;
-            }
+        if (e.ri == 0 && y > 0)
+            row_diffs_inner(&e, cur, prev, d);
+        else
+            row_diffs(&e, y, cur, prev, d);
+        if (nc == 1) {
+            for (uint32_t x = 0; x < W; x++) freq[0][d[x] == -32768 ? 16 : lj_category(d[x])]++;
+        } else {
+            for (uint32_t x = 0; x < W; x++)
+                for (int c = 0; c < nc; c++) {
+                    int32_t v = d[(size_t)x * nc + c];
+                    freq[c][v == -32768 ? 16 : lj_category(v)]++;
+                }
+        }
     }
-    lj_ehuff *tabs = (lj_ehuff *)malloc(sizeof(lj_ehuff) * (size_t)nc);
-    if (!tabs) {
-        free(e.rows);
-        free(d);
-        return dc_fail(err, DC_ERR_NOMEM, "lossless JPEG encode: out of memory");
-    }
+    free(e.rows);
     for (int c = 0; c < nc; c++) {
         lj_huff_optimal(freq[c], tabs[c].counts, tabs[c].vals);
         lj_ehuff_build(&tabs[c]);
@@ -254,9 +307,7 @@ int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, con
     uint32_t togo = e.ri;
     int rst = 0;
     for (uint32_t y = 0; y < H && !w->overflow; y++) {
-        uint16_t *cur = bufs[y & 1], *prev = bufs[(y + 1) & 1];
-        load_row(&e, y, cur);
-        row_diffs(&e, y, cur, prev, d);
+        const int16_t *d = diffs + (size_t)y * row_len;
         for (uint32_t x = 0; x < W; x++) {
             if (e.ri) {
                 if (togo == 0) {
@@ -283,7 +334,6 @@ int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, con
     lj_flush_bits(w);
     lj_put_marker(w, 0xD9);
     free(tabs);
-    free(e.rows);
-    free(d);
+    dc_scratch_release(diffs);
     return DC_OK;
 }

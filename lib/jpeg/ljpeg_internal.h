@@ -256,6 +256,20 @@ LJ_INLINE void lj_put_bits(lj_writer *w, uint32_t bits, int len)
     w->acc = (w->acc << len) | bits;
     w->n += len;
     if (w->n >= 32) {
+        /* Four whole bytes at once unless one is 0xFF (which needs a
+         * stuffed zero): a byte b is 0xFF iff its top bit and the carry of
+         * (b & 0x7F) + 1 are both set, and that sum never carries out. */
+        uint32_t x = (uint32_t)(w->acc >> (w->n - 32));
+        if (LJ_LIKELY(!(x & ((x & 0x7F7F7F7Fu) + 0x01010101u) & 0x80808080u) &&
+                      w->end - w->p >= 4)) {
+            w->p[0] = (uint8_t)(x >> 24);
+            w->p[1] = (uint8_t)(x >> 16);
+            w->p[2] = (uint8_t)(x >> 8);
+            w->p[3] = (uint8_t)x;
+            w->p += 4;
+            w->n -= 32;
+            return;
+        }
         while (w->n >= 8) {
             uint8_t c = (uint8_t)(w->acc >> (w->n - 8));
             w->n -= 8;

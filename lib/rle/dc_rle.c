@@ -79,7 +79,8 @@ ALWAYS_INLINE void put_rgb(const sink *k, size_t i, uint8_t third)
     d[2] = third;
 }
 
-/* `wide`: a plane may take 16 bytes whatever cnt is (the caller checked room). */
+/* `wide`: a plane (or, merging, 16 samples) may take 16 whatever cnt is
+ * (the caller checked room in both buffers). */
 ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t *p, size_t cnt,
                                 int wide)
 {
@@ -90,7 +91,10 @@ ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t
     } else if (kind == SINK_MERGE16_MSB1) {
         uint16_t *d = k->out + o;
         const uint8_t *hi = k->other + o;
-        for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
+        if (wide) /* a fixed 16, which the compiler turns into vector moves */
+            for (size_t j = 0; j < 16; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
+        else
+            for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, p[j]);
     }
@@ -105,7 +109,10 @@ ALWAYS_INLINE void emit_run(int kind, const sink *k, size_t o, uint8_t v, size_t
     } else if (kind == SINK_MERGE16_MSB1) {
         uint16_t *d = k->out + o;
         const uint8_t *hi = k->other + o;
-        for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(v | hi[j] << 8);
+        if (wide)
+            for (size_t j = 0; j < 16; j++) d[j] = (uint16_t)(v | hi[j] << 8);
+        else
+            for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(v | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, v);
     }

@@ -657,3 +657,24 @@ def test_lossless_stream_under_lossy_uid_and_reverse(streams):
     s, info = streams["extended"]
     engine = get_decoder(BASELINE).decode_into(s, info, np.empty((64, 48), np.uint16))
     assert engine == _jpeg.ENGINE_OURS
+
+
+@pytest.mark.parametrize("spp,bits", [(1, 12), (3, 8)])
+@pytest.mark.parametrize("pred", range(1, 8))
+def test_lossless_restart_intervals_decoded_by_dcmdjpeg(spp, bits, pred, tmp_path):
+    """Restart intervals of whole rows (what IJG-based decoders accept):
+    every interval restarts prediction; DCMTK reads ours bit-exact."""
+    rng = np.random.default_rng(pred * 10 + spp)
+    shape = (24, 19, spp) if spp > 1 else (24, 19)
+    arr = smooth(rng, shape, bits, False)
+    ds = write_native(None, arr, bits_stored=bits)
+    dc.compress(ds, LOSSLESS, predictor=pred, restart_interval=2 * 19)
+    path = tmp_path / "rst.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    frame = frames_of(path)[0]
+    assert _jpeg.read_header(frame)["restart_interval"] == 38
+    assert frame.count(b"\xff\xd0") >= 1 and frame.count(b"\xff\xd4") >= 1  # RST0 .. RST4
+    assert np.array_equal(dc.pixel_array(path), arr)
+    assert max_err(dcmdjpeg(path, tmp_path / "d.dcm"), arr) == 0
+    with pytest.raises(dc.EncodeError, match="multiple of the 19 columns"):
+        dc.encode_frame(arr, LOSSLESS, bits_stored=bits, restart_interval=20)

@@ -259,15 +259,11 @@ int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, con
             row_diffs_inner(&e, cur, prev, d);
         else
             row_diffs(&e, y, cur, prev, d);
-        if (nc == 1) {
-            for (uint32_t x = 0; x < W; x++) freq[0][d[x] == -32768 ? 16 : lj_category(d[x])]++;
-        } else {
-            for (uint32_t x = 0; x < W; x++)
-                for (int c = 0; c < nc; c++) {
-                    int32_t v = d[(size_t)x * nc + c];
-                    freq[c][v == -32768 ? 16 : lj_category(v)]++;
-                }
-        }
+        for (uint32_t x = 0; x < W; x++)
+            for (int c = 0; c < nc; c++) {
+                int32_t v = d[(size_t)x * nc + c];
+                freq[c][v == -32768 ? 16 : lj_category(v)]++;
+            }
     }
     free(e.rows);
     for (int c = 0; c < nc; c++) {

@@ -91,10 +91,8 @@ ALWAYS_INLINE void emit_literal(int kind, const sink *k, size_t o, const uint8_t
     } else if (kind == SINK_MERGE16_MSB1) {
         uint16_t *d = k->out + o;
         const uint8_t *hi = k->other + o;
-        if (wide) /* a fixed 16, which the compiler turns into vector moves */
-            for (size_t j = 0; j < 16; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
-        else
-            for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
+        /* wide is a constant where this is inlined: a fixed 16 becomes vector moves */
+        for (size_t j = 0, m = wide ? 16 : cnt; j < m; j++) d[j] = (uint16_t)(p[j] | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, p[j]);
     }
@@ -109,10 +107,7 @@ ALWAYS_INLINE void emit_run(int kind, const sink *k, size_t o, uint8_t v, size_t
     } else if (kind == SINK_MERGE16_MSB1) {
         uint16_t *d = k->out + o;
         const uint8_t *hi = k->other + o;
-        if (wide)
-            for (size_t j = 0; j < 16; j++) d[j] = (uint16_t)(v | hi[j] << 8);
-        else
-            for (size_t j = 0; j < cnt; j++) d[j] = (uint16_t)(v | hi[j] << 8);
+        for (size_t j = 0, m = wide ? 16 : cnt; j < m; j++) d[j] = (uint16_t)(v | hi[j] << 8);
     } else {
         for (size_t j = 0; j < cnt; j++) put16(k, o + j, v);
     }

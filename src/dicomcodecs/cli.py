@@ -272,8 +272,10 @@ class _Report:
 
     def __post_init__(self) -> None:
         if not self.quiet and sys.stderr.isatty() and self.total > 1:
-            from tqdm import tqdm
-
+            try:
+                from tqdm import tqdm
+            except ImportError:  # a dependency, but no bar is no reason to stop
+                return
             self.bar = tqdm(total=self.total, file=sys.stderr, unit="file", leave=False,
                             dynamic_ncols=True)
 

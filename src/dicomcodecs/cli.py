@@ -81,24 +81,20 @@ def _libraries() -> list[tuple[str, str]]:
 
 # ------------------------------------------------------- argument values
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n}: must be 1 or more")
-    return n
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= low."""
+    def convert(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"{n}: must be {low} or more")
+        return n
+    return convert
 
 
-def _natural(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{n}: must be 0 or more")
-    return n
+_positive, _natural = _at_least(1), _at_least(0)
 
 
 def parse_frames(text: str) -> list[int]:

@@ -104,8 +104,10 @@ def test_transcode_folder_mirrors_tree_and_survives_a_damaged_file(tmp_path):
     bare_copy("MR_small.dcm", src / "sub" / "bare.dcm")
     (src / "notes.txt").write_text("not an image")
     (src / "sub" / "damaged.dcm").write_bytes(find_testfile("MR_small_RLE.dcm").read_bytes()[:3000])
-    r = run("transcode", str(src), "--to", "rle", "-o", str(tmp_path / "out"), "--verify",
-            cwd=tmp_path)
+    rle = find_testfile("MR_small_RLE.dcm").read_bytes()
+    (src / "cut_fragment.dcm").write_bytes(rle[:len(rle) - 3000])
+    (src / "cut_native.dcm").write_bytes(find_testfile("CT_small.dcm").read_bytes()[:30000])
+    r = run("transcode", "in", "--to", "rle", "-o", "out", "--verify", cwd=tmp_path)
     assert r.returncode == 1, r.stderr
     out = tmp_path / "out"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
@@ -115,10 +117,12 @@ def test_transcode_folder_mirrors_tree_and_survives_a_damaged_file(tmp_path):
         assert pydicom.dcmread(out / rel).file_meta.TransferSyntaxUID == RLE
         np.testing.assert_array_equal(dc.pixel_array(out / rel), pixels(find_testfile(name)))
     assert r.stdout.count("(verified bit-exact)") == 3
-    assert "transcode: 3 written, 0 skipped, 1 failed (1 non-DICOM file in the folders ignored)" \
+    assert "transcode: 3 written, 0 skipped, 3 failed (1 non-DICOM file in the folders ignored)" \
         in r.stderr
-    failed = [ln for ln in r.stderr.splitlines() if ln.startswith("  FAILED")]
-    assert len(failed) == 1 and "damaged.dcm: " in failed[0] and "cut short" in failed[0]
+    failed = sorted(ln for ln in r.stderr.splitlines() if ln.startswith("  FAILED"))
+    assert failed[0] == "  FAILED in/cut_fragment.dcm: truncated: the file ends inside its Pixel Data"
+    assert failed[1] == "  FAILED in/cut_native.dcm: truncated: the file ends inside its Pixel Data"
+    assert failed[2].startswith("  FAILED in/sub/damaged.dcm: ") and "cut short" in failed[2]
 
 
 def test_rerun_skips_complete_outputs(tmp_path):

@@ -8,7 +8,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 # Value representations an explicit-VR element can start with (PS3.5 6.2).
 _VRS = {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT",
@@ -198,3 +198,36 @@ def write_whole(target: Path, write: Callable[[Path], None], *, replace: bool,
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+
+
+def pixel_data_ends(f: BinaryIO, pos: int) -> str:
+    """Where a Pixel Data element that starts at byte `pos` of the open file
+    `f` ends: 'whole' inside the file (encapsulated: every item and the
+    sequence delimiter present), 'cut' beyond its end, 'damaged' where an
+    item should start and none does, 'absent' when no Pixel Data element
+    starts there (none in the file, or a deflated body)."""
+    fd = f.fileno()
+    size = os.fstat(fd).st_size
+    head = os.pread(fd, 12, pos)
+    order = {b"\xe0\x7f\x10\x00": "little", b"\x7f\xe0\x00\x10": "big"}.get(head[:4])
+    if order is None:
+        return "absent"
+    if len(head) < 12:
+        return "cut"
+    if head[4:6] in (b"OB", b"OW", b"UN"):  # explicit VR: 2 reserved bytes, 4-byte length
+        length, pos = int.from_bytes(head[8:12], order), pos + 12
+    else:
+        length, pos = int.from_bytes(head[4:8], order), pos + 8
+    if length != 0xFFFFFFFF:
+        return "whole" if pos + length <= size else "cut"
+    while True:  # items of encapsulated data, always little endian
+        item = os.pread(fd, 8, pos)
+        if len(item) < 8:
+            return "cut"
+        if item[:4] == b"\xfe\xff\xdd\xe0":
+            return "whole"
+        if item[:4] != b"\xfe\xff\x00\xe0":
+            return "damaged"
+        pos += 8 + int.from_bytes(item[4:8], "little")
+        if pos > size:
+            return "cut"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ._clifiles import Input, OutputExists, find_inputs, write_whole
+from ._clifiles import Input, find_inputs, pixel_data_ends, write_whole
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -366,8 +366,16 @@ def _read(item: Input, *, pixels: bool) -> Any:
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(item.path, stop_before_pixels=not pixels, force=item.bare)
-    except InvalidDicomError:
+        with open(item.path, "rb") as f:
+            ds = pydicom.dcmread(f, stop_before_pixels=True, force=item.bare)
+            # pydicom reads a file cut inside its Pixel Data without a word
+            if pixel_data_ends(f, f.tell()) == "cut":
+                raise Refused("truncated: the file ends inside its Pixel Data")
+        if pixels:
+            ds = pydicom.dcmread(item.path, force=item.bare)
+    except (InvalidDicomError, Refused) as exc:
+        if isinstance(exc, Refused):
+            raise
         raise Refused("not a DICOM file") from None
     except (OSError, MemoryError):
         raise
@@ -559,28 +567,6 @@ def _names(outputs: list[tuple[int | None, Path]]) -> str:
 
 # ------------------------------------------------------------- transcode
 
-def _pixel_data_whole(f: Any, pos: int) -> bool:
-    """Does the Pixel Data element at byte `pos` of the open file `f` end
-    inside the file (encapsulated: every item and the sequence delimiter)?"""
-    size = os.fstat(f.fileno()).st_size
-    head = os.pread(f.fileno(), 12, pos)
-    if len(head) < 12 or head[:4] != b"\xe0\x7f\x10\x00":
-        return False
-    length = int.from_bytes(head[8:12], "little")
-    if length != 0xFFFFFFFF:
-        return pos + 12 + length <= size
-    pos += 12
-    while True:
-        item = os.pread(f.fileno(), 8, pos)
-        if len(item) < 8:
-            return False
-        if item[:4] == b"\xfe\xff\xdd\xe0":
-            return True
-        pos += 8 + int.from_bytes(item[4:8], "little")
-        if item[:4] != b"\xfe\xff\x00\xe0" or pos > size:
-            return False
-
-
 def _transcoded_whole(path: Path, source: Any, uid: str) -> bool:
     """Is `path` a complete transcode of `source` (its header) to `uid`: DICOM
     with that transfer syntax, the same study, series, image size and frame
@@ -595,7 +581,7 @@ def _transcoded_whole(path: Path, source: Any, uid: str) -> bool:
             for kw in ("StudyInstanceUID", "SeriesInstanceUID", "Rows", "Columns"):
                 if ds.get(kw) != source.get(kw):
                     return False
-            return _frame_count(ds) == _frame_count(source) and _pixel_data_whole(f, f.tell())
+            return _frame_count(ds) == _frame_count(source) and pixel_data_ends(f, f.tell()) == "whole"
     except Exception:  # unreadable in any way: not a complete output
         return False
 

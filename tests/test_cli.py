@@ -103,7 +103,7 @@ def test_transcode_folder_mirrors_tree_and_survives_a_damaged_file(tmp_path):
     copy("CT_small.dcm", src / "sub" / "deeper" / "IM0001")
     bare_copy("MR_small.dcm", src / "sub" / "bare.dcm")
     (src / "notes.txt").write_text("not an image")
-    (src / "sub" / "damaged.dcm").write_bytes(find_testfile("MR_small_RLE.dcm").read_bytes()[:3000])
+    (src / "sub" / "damaged.dcm").write_bytes(find_testfile("CT_small.dcm").read_bytes()[:600])
     rle = find_testfile("MR_small_RLE.dcm").read_bytes()
     (src / "cut_fragment.dcm").write_bytes(rle[:len(rle) - 3000])
     (src / "cut_native.dcm").write_bytes(find_testfile("CT_small.dcm").read_bytes()[:30000])

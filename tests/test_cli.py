@@ -143,6 +143,12 @@ def test_rerun_skips_complete_outputs(tmp_path):
     assert other.returncode == 1
     assert "exists and is not a complete output" in other.stderr
     assert pydicom.dcmread(tmp_path / "out" / "MR_small.dcm").file_meta.TransferSyntaxUID == JLS
+    # An output folder inside the input folder is not read back as input.
+    for _ in range(2):
+        inside = run("transcode", "in", "--to", "rle", "-o", "in/rle", cwd=tmp_path)
+    assert inside.returncode == 0 and "0 written, 2 skipped, 0 failed" in inside.stderr
+    assert sorted(p.name for p in (tmp_path / "in" / "rle").iterdir()) == \
+        ["MR_small.dcm", "SC_rgb_2frame.dcm"]
 
 
 def test_same_name_in_two_folders_gives_two_outputs(tmp_path):

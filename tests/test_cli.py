@@ -386,6 +386,13 @@ def test_decode_png_per_frame_without_npy(tmp_path):
     ref = pixels(find_testfile("SC_rgb_2frame.dcm"))
     for i in range(2):
         np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / f"cine_f{i:04d}.png")), ref[i])
+    # A run cut short after frame 0: the next run writes frame 1 only.
+    (tmp_path / "cine_f0001.png").unlink()
+    stamp = (tmp_path / "cine_f0000.png").stat().st_mtime_ns
+    r = run("decode", str(src), "-o", str(tmp_path / "cine.png"))
+    assert r.returncode == 0 and f"-> {tmp_path / 'cine_f0001.png'} (100x100, 8-bit)" in r.stdout
+    assert (tmp_path / "cine_f0000.png").stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "cine_f0001.png")), ref[1])
     r = run("decode", str(find_testfile("CT_small.dcm")), "-o", f"{tmp_path / 'pngs'}/",
             "--format", "png")
     assert r.returncode == 0, r.stderr

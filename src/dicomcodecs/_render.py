@@ -20,8 +20,11 @@ def require_pillow() -> None:
         raise ImportError(PNG_EXTRA) from None
 
 
-def _stretch(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+def _stretch(values: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+    """lo..hi (numbers, or arrays that broadcast) -> 0..255."""
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    span = hi - lo
+    scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 0)
     out = (np.asarray(values, np.float64) - lo) * scale
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
@@ -51,7 +54,7 @@ def _voi_range(ds: Any) -> tuple[float, float]:
 def display(frames: np.ndarray, ds: Any) -> np.ndarray:
     """(n, rows, columns[, 3]) decoded frames (RGB for colour) -> uint8 of
     the same shape, rendered as a viewer would show them. Without a VOI LUT
-    or window the frames' own minimum and maximum span black to white."""
+    or window each frame's own minimum and maximum span black to white."""
     from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi_lut
 
     pi = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip()
@@ -66,8 +69,9 @@ def display(frames: np.ndarray, ds: Any) -> np.ndarray:
     if "VOILUTSequence" in ds or "WindowCenter" in ds:
         values = apply_voi_lut(values, ds)
         lo, hi = _voi_range(ds)
-    else:
-        lo, hi = float(values.min()), float(values.max())
+    else:  # each frame its own range: the same image whichever frames are asked for
+        lo = values.min(axis=(1, 2), keepdims=True)
+        hi = values.max(axis=(1, 2), keepdims=True)
     out = _stretch(values, lo, hi)
     if pi == "MONOCHROME1":
         np.subtract(255, out, out=out)

@@ -373,11 +373,10 @@ def _read(item: Input, *, pixels: bool) -> Any:
                 raise Refused("truncated: the file ends inside its Pixel Data")
         if pixels:
             ds = pydicom.dcmread(item.path, force=item.bare)
-    except (InvalidDicomError, Refused) as exc:
-        if isinstance(exc, Refused):
-            raise
+    except (Refused, OSError, MemoryError):
+        raise
+    except InvalidDicomError:
         raise Refused("not a DICOM file") from None
-    except (OSError, MemoryError):
         raise
     except Exception as exc:  # pydicom's many ways of meeting a damaged file
         raise Refused(f"cannot be read as DICOM; the file may be truncated or damaged "
@@ -406,12 +405,13 @@ def _frame_count(ds: Any) -> int:
         return 1
 
 
-def _existing(target: Path, whole: bool, source: Input, overwrite: bool) -> str | None:
-    """None when `target` may be written; else why not (skip or refuse)."""
+def _skip(target: Path, whole: bool, source: Input, overwrite: bool) -> bool:
+    """Is `target` a complete output to skip? False when it may be written;
+    Refused when it exists and may not be replaced."""
     if overwrite or not os.path.lexists(target):
-        return None
+        return False
     if whole:
-        return "skip"
+        return True
     if os.path.realpath(target) == os.path.realpath(source.path):
         raise Refused(f"the output {target} is the input itself; --overwrite replaces it")
     raise Refused(f"{target} exists and is not a complete output of this input; "
@@ -524,12 +524,12 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
             size = (rows, columns)
             pending = [(i, p) for i, p in outputs
-                       if _existing(p, png_size(p) == size if os.path.lexists(p) else False,
-                                    item, args.overwrite) != "skip"]
+                       if not _skip(p, os.path.lexists(p) and png_size(p) == size, item,
+                                    args.overwrite)]
         else:
             p = outputs[0][1]
             whole = os.path.lexists(p) and _npy_whole(p, rows, columns, samples, len(frames))
-            pending = [] if _existing(p, whole, item, args.overwrite) == "skip" else outputs
+            pending = [] if _skip(p, whole, item, args.overwrite) else outputs
         if not pending:
             return Outcome("skipped", str(item.path), f"{_names(outputs)} already complete")
         source = header if item.bare else str(item.path)
@@ -612,7 +612,7 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
         out = outdir / item.rel
         if os.path.lexists(out) and not args.overwrite:
             header = _read(item, pixels=False)
-            if _existing(out, _transcoded_whole(out, header, uid), item, False) == "skip":
+            if _skip(out, _transcoded_whole(out, header, uid), item, False):
                 return Outcome("skipped", str(item.path), f"{out} already complete")
         ds = _read(item, pixels=True)
         before = dc.pixel_array(ds, threads=threads) if args.verify else None

@@ -398,6 +398,14 @@ def _read(item: Input, *, pixels: bool) -> Any:
     return ds
 
 
+def _require_pydicom(command: str) -> None:
+    try:
+        import pydicom  # noqa: F401
+    except ImportError:
+        raise UsageError(f"{command} reads DICOM files with pydicom: "
+                         "pip install 'dicomcodecs[pydicom]'") from None
+
+
 def _frame_count(ds: Any) -> int:
     try:
         return max(1, int(ds.get("NumberOfFrames", 1) or 1))
@@ -494,6 +502,7 @@ def _npy_whole(path: Path, rows: int, columns: int, samples: int, frames: int) -
 def _cmd_decode(args: argparse.Namespace) -> int:
     frames_wanted = parse_frames(args.frames) if args.frames else None
     target = _decode_target(args)
+    _require_pydicom("decode")
     if target.fmt == "png":
         from ._render import require_pillow
 
@@ -595,6 +604,7 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
     except NotImplementedError as exc:
         raise UsageError(str(exc)) from None
     options = parse_options(args.option or [], uid)
+    _require_pydicom("transcode")
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir} is a file; transcode writes into a folder")

@@ -35,8 +35,9 @@ def sniff(path: Path) -> str | None:
             continue
         if head[4:6] in _VRS:
             return "bare"
-        length = int.from_bytes(head[4:8], order)
-        if length % 2 == 0 and 8 + length <= size:  # implicit VR: an even length that fits
+        # Implicit VR: one of the group's first elements, an even length that fits.
+        element, length = int.from_bytes(head[2:4], order), int.from_bytes(head[4:8], order)
+        if element < 0x0100 and length % 2 == 0 and 8 + length <= size:
             return "bare"
     return None
 

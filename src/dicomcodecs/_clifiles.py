@@ -1,5 +1,6 @@
-"""The command line's files: DICOM inputs found by content, their places in
-the output tree, and outputs written whole or not at all."""
+"""The command line's files: DICOM inputs found by content and read with a
+check that they are whole, their places in the output tree, and outputs
+written whole or not at all (or skipped when an earlier run completed them)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 # Value representations an explicit-VR element can start with (PS3.5 6.2).
 _VRS = {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT",
         b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST",
         b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV"}
 _TMP_SUFFIX = ".dicomcodecs-tmp"
+
+
+class Refused(Exception):
+    """One input cannot be processed; the message is the one-line reason."""
 
 
 def sniff(path: Path) -> str | None:
@@ -232,3 +237,64 @@ def pixel_data_ends(f: BinaryIO, pos: int) -> str:
         pos += 8 + int.from_bytes(item[4:8], "little")
         if pos > size:
             return "cut"
+
+
+# ------------------------------------------------------------------- reading
+
+def read_input(item: Input, *, pixels: bool) -> Any:
+    """The input as a pydicom Dataset (without Pixel Data unless `pixels`),
+    with a Transfer Syntax UID even when the file has no meta header."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        with open(item.path, "rb") as f:
+            ds = pydicom.dcmread(f, stop_before_pixels=True, force=item.bare)
+            # pydicom reads a file cut inside its Pixel Data without a word
+            if pixel_data_ends(f, f.tell()) == "cut":
+                raise Refused("truncated: the file ends inside its Pixel Data")
+        if pixels:
+            ds = pydicom.dcmread(item.path, force=item.bare)
+    except (Refused, OSError, MemoryError):
+        raise
+    except InvalidDicomError:
+        raise Refused("not a DICOM file") from None
+    except Exception as exc:  # pydicom's many ways of meeting a damaged file
+        detail = " ".join(str(exc).split())
+        raise Refused("cannot be read as DICOM; the file may be truncated or damaged"
+                      + (f" ({detail})" if detail else "")) from None
+    meta = ds.file_meta
+    if "TransferSyntaxUID" not in meta:
+        implicit, little = getattr(ds, "original_encoding", (None, None))
+        if implicit is None:
+            raise Refused("no Transfer Syntax UID in the file and its encoding is unknown")
+        meta.TransferSyntaxUID = ("1.2.840.10008.1.2" if implicit else
+                                  "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
+    missing = [kw for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated",
+                             "PhotometricInterpretation") if kw not in ds]
+    if missing:
+        raise Refused(f"no {', '.join(missing)}: not an image, or the file is cut short "
+                      "before its image attributes")
+    if pixels and "PixelData" not in ds:
+        raise Refused("no Pixel Data: not an image, or the file is cut short before its pixels")
+    return ds
+
+
+def frame_count(ds: Any) -> int:
+    try:
+        return max(1, int(ds.get("NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def skip_existing(target: Path, whole: bool, source: Input, overwrite: bool) -> bool:
+    """Is `target` a complete output to skip? False when it may be written;
+    Refused when it exists and may not be replaced."""
+    if overwrite or not os.path.lexists(target):
+        return False
+    if whole:
+        return True
+    if os.path.realpath(target) == os.path.realpath(source.path):
+        raise Refused(f"the output {target} is the input itself; --overwrite replaces it")
+    raise Refused(f"{target} exists and is not a complete output of this input; "
+                  "--overwrite replaces it")

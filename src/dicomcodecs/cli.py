@@ -13,24 +13,20 @@ import os
 import signal
 import sys
 import threading
-import traceback
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ._clifiles import Input, find_inputs, pixel_data_ends, write_whole
+from ._clibatch import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Outcome, reason, run_batch
+from ._clifiles import (Input, Refused, frame_count, pixel_data_ends, read_input, skip_existing,
+                        write_whole)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_USAGE = 2
 
 
 class UsageError(Exception):
     """The command line asks for something impossible: exit 2, nothing done."""
-
-
-class Refused(Exception):
-    """One input cannot be processed; the message is the one-line reason."""
 
 
 # ------------------------------------------------------------------- info
@@ -225,205 +221,12 @@ def parse_options(items: list[str], uid: str) -> dict[str, Any]:
     return options
 
 
-# ---------------------------------------------------------------- batches
-
-def reason(exc: BaseException) -> str:
-    """One line, in words, for why an input failed."""
-    if isinstance(exc, FileNotFoundError):
-        return "no such file or folder"
-    if isinstance(exc, IsADirectoryError):
-        return "is a folder, not a file"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    if isinstance(exc, MemoryError):
-        return "not enough memory"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower() + (f": {exc.filename}" if exc.filename else "")
-    text = " ".join(str(exc).split())
-    if not text:
-        return "unexpected error (run with --debug for the details)"
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-@dataclass
-class Outcome:
-    status: str      # "written", "skipped" or "failed"
-    name: str        # the input as the user knows it
-    text: str        # what was written or skipped, or why it failed
-
-
-@dataclass
-class _Report:
-    """Counts and prints outcomes: one line each on stdout (only failures are
-    kept back with -q, for the summary), the progress bar on stderr when it is
-    a terminal, the summary on stderr."""
-
-    command: str
-    total: int
-    quiet: bool
-    counts: dict[str, int] = field(default_factory=lambda: {"written": 0, "skipped": 0, "failed": 0})
-    failures: list[Outcome] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    bar: Any = None
-
-    def __post_init__(self) -> None:
-        if not self.quiet and sys.stderr.isatty() and self.total > 1:
-            try:
-                from tqdm import tqdm
-            except ImportError:  # a dependency, but no bar is no reason to stop
-                return
-            self.bar = tqdm(total=self.total, file=sys.stderr, unit="file", leave=False,
-                            dynamic_ncols=True)
-
-    def _print(self, text: str, stream: Any) -> None:
-        if self.bar is not None:
-            self.bar.write(text, file=stream)  # clears the bar, writes, redraws it
-        else:
-            print(text, file=stream, flush=True)
-
-    def add(self, outcome: Outcome) -> None:
-        with self.lock:
-            self.counts[outcome.status] += 1
-            if outcome.status == "failed":
-                self.failures.append(outcome)
-            if not self.quiet:
-                label = {"written": "written", "skipped": "skipped", "failed": "FAILED "}
-                sep = " -> " if outcome.status == "written" else ": "
-                self._print(f"{label[outcome.status]} {outcome.name}{sep}{outcome.text}",
-                            sys.stdout)
-            if self.bar is not None:
-                self.bar.update(1)
-
-    def finish(self, ignored: int = 0, interrupted: bool = False) -> int:
-        if self.bar is not None:
-            self.bar.close()
-        c = self.counts
-        line = f"{self.command}: {c['written']} written, {c['skipped']} skipped, {c['failed']} failed"
-        if ignored:
-            line += f" ({ignored} non-DICOM file{'s' if ignored != 1 else ''} in the folders ignored)"
-        if interrupted:
-            done = sum(c.values())
-            line = f"{self.command}: interrupted after {done} of {self.total} inputs; " \
-                   + line.split(": ", 1)[1] + "; nothing half-written was left behind"
-        print(line, file=sys.stderr)
-        for f in self.failures:
-            print(f"  FAILED {f.name}: {f.text}", file=sys.stderr)
-        sys.stderr.flush()
-        if interrupted:
-            return EXIT_INTERRUPTED
-        return EXIT_FAILED if self.failures else EXIT_OK
-
-
-def _run_batch(command: str, args: argparse.Namespace, inputs_args: list[str],
-               skip: Path | None, work: Callable[[Input, threading.Event], Outcome]) -> int:
-    """Find the inputs, run `work` on each (args.jobs at a time), report."""
-    found = find_inputs(inputs_args, skip=skip)
-    report = _Report(command, len(found.files) + len(found.problems), args.quiet)
-    for name, why in found.problems:
-        report.add(Outcome("failed", name, why))
-    if not found.files and not found.problems:
-        print(f"{command}: no DICOM files found in {' '.join(inputs_args)}"
-              + (f" ({found.ignored} other files ignored)" if found.ignored else ""),
-              file=sys.stderr)
-        return EXIT_FAILED
-    stop = threading.Event()
-
-    def guarded(item: Input) -> Outcome | None:
-        if stop.is_set():
-            return None
-        try:
-            return work(item, stop)
-        except KeyboardInterrupt:
-            return None
-        except Exception as exc:  # one input failing must not stop the others
-            if args.debug:
-                print(f"{item.path}:\n{traceback.format_exc()}", file=sys.stderr)
-            return Outcome("failed", str(item.path), reason(exc))
-
-    pool = ThreadPoolExecutor(max_workers=args.jobs)
-    futures = [pool.submit(guarded, item) for item in found.files]
-    try:
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            if outcome is not None:
-                report.add(outcome)
-    except KeyboardInterrupt:
-        # Files in flight finish their current step and are dropped before
-        # they are published; nothing else starts.
-        stop.set()
-        for fut in futures:
-            fut.cancel()
-        pool.shutdown(wait=True)
-        return report.finish(found.ignored, interrupted=True)
-    pool.shutdown(wait=True)
-    return report.finish(found.ignored)
-
-
-def _read(item: Input, *, pixels: bool) -> Any:
-    """The input as a pydicom Dataset (without Pixel Data unless `pixels`),
-    with a Transfer Syntax UID even when the file has no meta header."""
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
-    try:
-        with open(item.path, "rb") as f:
-            ds = pydicom.dcmread(f, stop_before_pixels=True, force=item.bare)
-            # pydicom reads a file cut inside its Pixel Data without a word
-            if pixel_data_ends(f, f.tell()) == "cut":
-                raise Refused("truncated: the file ends inside its Pixel Data")
-        if pixels:
-            ds = pydicom.dcmread(item.path, force=item.bare)
-    except (Refused, OSError, MemoryError):
-        raise
-    except InvalidDicomError:
-        raise Refused("not a DICOM file") from None
-        raise
-    except Exception as exc:  # pydicom's many ways of meeting a damaged file
-        raise Refused(f"cannot be read as DICOM; the file may be truncated or damaged "
-                      f"({reason(exc)})") from None
-    meta = ds.file_meta
-    if "TransferSyntaxUID" not in meta:
-        implicit, little = getattr(ds, "original_encoding", (None, None))
-        if implicit is None:
-            raise Refused("no Transfer Syntax UID in the file and its encoding is unknown")
-        meta.TransferSyntaxUID = ("1.2.840.10008.1.2" if implicit else
-                                  "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
-    missing = [kw for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated",
-                             "PhotometricInterpretation") if kw not in ds]
-    if missing:
-        raise Refused(f"no {', '.join(missing)}: not an image, or the file is cut short "
-                      "before its image attributes")
-    if pixels and "PixelData" not in ds:
-        raise Refused("no Pixel Data: not an image, or the file is cut short before its pixels")
-    return ds
-
-
 def _require_pydicom(command: str) -> None:
     try:
         import pydicom  # noqa: F401
     except ImportError:
         raise UsageError(f"{command} reads DICOM files with pydicom: "
                          "pip install 'dicomcodecs[pydicom]'") from None
-
-
-def _frame_count(ds: Any) -> int:
-    try:
-        return max(1, int(ds.get("NumberOfFrames", 1) or 1))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _skip(target: Path, whole: bool, source: Input, overwrite: bool) -> bool:
-    """Is `target` a complete output to skip? False when it may be written;
-    Refused when it exists and may not be replaced."""
-    if overwrite or not os.path.lexists(target):
-        return False
-    if whole:
-        return True
-    if os.path.realpath(target) == os.path.realpath(source.path):
-        raise Refused(f"the output {target} is the input itself; --overwrite replaces it")
-    raise Refused(f"{target} exists and is not a complete output of this input; "
-                  "--overwrite replaces it")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -517,8 +320,8 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     threads = 1 if args.jobs > 1 else args.threads
 
     def work(item: Input, stop: threading.Event) -> Outcome:
-        header = _read(item, pixels=item.bare)
-        n = _frame_count(header)
+        header = read_input(item, pixels=item.bare)
+        n = frame_count(header)
         frames = frames_wanted if frames_wanted is not None else list(range(n))
         outside = [i for i in frames if i >= n]
         if outside:
@@ -533,12 +336,12 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
             size = (rows, columns)
             pending = [(i, p) for i, p in outputs
-                       if not _skip(p, os.path.lexists(p) and png_size(p) == size, item,
+                       if not skip_existing(p, os.path.lexists(p) and png_size(p) == size, item,
                                     args.overwrite)]
         else:
             p = outputs[0][1]
             whole = os.path.lexists(p) and _npy_whole(p, rows, columns, samples, len(frames))
-            pending = [] if _skip(p, whole, item, args.overwrite) else outputs
+            pending = [] if skip_existing(p, whole, item, args.overwrite) else outputs
         if not pending:
             return Outcome("skipped", str(item.path), f"{_names(outputs)} already complete")
         source = header if item.bare else str(item.path)
@@ -564,8 +367,8 @@ def _cmd_decode(args: argparse.Namespace) -> int:
                         stop=stop)
         return Outcome("written", str(item.path), f"{_names(pending)} ({columns}x{rows}, 8-bit)")
 
-    return _run_batch("decode", args, args.inputs,
-                      target.folder if target.folder is not None else None, work)
+    return run_batch("decode", args.inputs, target.folder, work, jobs=args.jobs,
+                     quiet=args.quiet, debug=args.debug)
 
 
 def _names(outputs: list[tuple[int | None, Path]]) -> str:
@@ -590,7 +393,7 @@ def _transcoded_whole(path: Path, source: Any, uid: str) -> bool:
             for kw in ("StudyInstanceUID", "SeriesInstanceUID", "Rows", "Columns"):
                 if ds.get(kw) != source.get(kw):
                     return False
-            return _frame_count(ds) == _frame_count(source) and pixel_data_ends(f, f.tell()) == "whole"
+            return frame_count(ds) == frame_count(source) and pixel_data_ends(f, f.tell()) == "whole"
     except Exception:  # unreadable in any way: not a complete output
         return False
 
@@ -621,10 +424,10 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
     def work(item: Input, stop: threading.Event) -> Outcome:
         out = outdir / item.rel
         if os.path.lexists(out) and not args.overwrite:
-            header = _read(item, pixels=False)
-            if _skip(out, _transcoded_whole(out, header, uid), item, False):
+            header = read_input(item, pixels=False)
+            if skip_existing(out, _transcoded_whole(out, header, uid), item, False):
                 return Outcome("skipped", str(item.path), f"{out} already complete")
-        ds = _read(item, pixels=True)
+        ds = read_input(item, pixels=True)
         before = dc.pixel_array(ds, threads=threads) if args.verify else None
         dc.compress(ds, uid, threads=threads, **options)
         note = []
@@ -647,7 +450,8 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
                     replace=args.overwrite, check=check if args.verify else None, stop=stop)
         return Outcome("written", str(item.path), f"{out}" + (f" ({note[0]})" if note else ""))
 
-    return _run_batch("transcode", args, args.inputs, outdir, work)
+    return run_batch("transcode", args.inputs, outdir, work, jobs=args.jobs, quiet=args.quiet,
+                     debug=args.debug)
 
 
 # ------------------------------------------------------------------ bench

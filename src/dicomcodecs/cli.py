@@ -120,11 +120,12 @@ def resolve_syntax(name: str) -> str:
         return resolve(name)
     except ValueError:
         pass
-    names: dict[str, str] = {}  # lower case -> as written; aliases first
+    alias_of: dict[str, str] = {}  # alias or keyword, lower case -> the syntax's alias
     for s in SYNTAXES.values():
-        names.setdefault(s.alias, s.alias)
-        names.setdefault(s.keyword.lower(), s.keyword)
-    close = [names[n] for n in difflib.get_close_matches(name.lower(), names, n=4, cutoff=0.5)]
+        alias_of.setdefault(s.alias, s.alias)
+        alias_of.setdefault(s.keyword.lower(), s.alias)
+    close = list(dict.fromkeys(  # one name per syntax, best match first
+        alias_of[n] for n in difflib.get_close_matches(name.lower(), alias_of, n=8, cutoff=0.5)))[:4]
     hint = f"did you mean {', '.join(close[:-1])} or {close[-1]}? " if len(close) > 1 else \
         f"did you mean {close[0]}? " if close else ""
     raise UsageError(f"unknown transfer syntax {name!r}; {hint}'dicomcodecs info' lists the "

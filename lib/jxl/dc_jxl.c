@@ -109,8 +109,10 @@ int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_e
     if (dec == NULL)
         return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
     int rc = DC_OK;
-    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION) !=
-            JXL_DEC_SUCCESS ||
+    /* The JPEG reconstruction event comes only on the way to a full image:
+     * stop at it, or where the image would need pixels instead. */
+    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION |
+                                           JXL_DEC_FULL_IMAGE) != JXL_DEC_SUCCESS ||
         JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {
         rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the decoder set-up");
         goto done;
@@ -127,7 +129,8 @@ int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_e
             fill_header(&bi, h);
         } else if (s == JXL_DEC_JPEG_RECONSTRUCTION) {
             h->has_jpeg = 1;
-        } else if (s == JXL_DEC_SUCCESS) {
+            break;
+        } else if (s == JXL_DEC_NEED_IMAGE_OUT_BUFFER || s == JXL_DEC_SUCCESS) {
             break;
         } else {
             rc = dec_status(s, err, "the image header");

@@ -46,7 +46,9 @@ def _libraries() -> list[tuple[str, str]]:
     for name, module, func in (("libjpeg-turbo", "_jpeg", "version"),
                                ("CharLS", "_jpegls", "version"),
                                ("OpenJPEG", "_j2k", "openjpeg_version"),
-                               ("OpenJPH", "_j2k", "openjph_version")):
+                               ("OpenJPH", "_j2k", "openjph_version"),
+                               ("libjxl", "_jxl", "version"),
+                               ("libdeflate", "_deflate", "version")):
         try:
             version = getattr(importlib.import_module(f"dicomcodecs.{module}"), func)()
         except (ImportError, AttributeError):

@@ -96,19 +96,27 @@ static void fill_header(const JxlBasicInfo *bi, dc_jxl_header *h)
     h->lossless = bi->uses_original_profile ? 1u : 0u;
 }
 
+/* A bare codestream (FF 0A) or the container's signature box. */
+static int check_signature(const uint8_t *src, size_t srclen, dc_error *err)
+{
+    JxlSignature sig = JxlSignatureCheck(src, srclen);
+    if (sig == JXL_SIG_INVALID || sig == JXL_SIG_NOT_ENOUGH_BYTES)
+        return dc_fail(err, DC_ERR_CORRUPT, "no JPEG XL signature (starts %02x %02x)", src[0],
+                       srclen > 1 ? src[1] : 0u);
+    return DC_OK;
+}
+
 int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_error *err)
 {
     memset(h, 0, sizeof *h);
     if (src == NULL || srclen == 0)
         return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
-    JxlSignature sig = JxlSignatureCheck(src, srclen);
-    if (sig == JXL_SIG_INVALID || sig == JXL_SIG_NOT_ENOUGH_BYTES)
-        return dc_fail(err, DC_ERR_CORRUPT, "no JPEG XL signature (starts %02x %02x)", src[0],
-                       srclen > 1 ? src[1] : 0u);
+    int rc = check_signature(src, srclen, err);
+    if (rc != DC_OK)
+        return rc;
     JxlDecoder *dec = JxlDecoderCreate(NULL);
     if (dec == NULL)
         return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
-    int rc = DC_OK;
     /* The JPEG reconstruction event comes only on the way to a full image:
      * stop at it, or where the image would need pixels instead. */
     if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION |
@@ -150,6 +158,9 @@ int dc_jxl_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
         return rc;
     if (src == NULL || srclen == 0)
         return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
+    rc = check_signature(src, srclen, err);
+    if (rc != DC_OK)
+        return rc;
     size_t need = dc_frame_size(f);
     if (need == 0 || dstlen < need)
         return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, the frame %zu",
@@ -506,10 +517,12 @@ int dc_jxl_to_jpeg(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstca
         return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
     if (dst == NULL || dstcap == 0)
         return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "no room for the JPEG");
+    int rc = check_signature(src, srclen, err), have_jpeg = 0;
+    if (rc != DC_OK)
+        return rc;
     JxlDecoder *dec = JxlDecoderCreate(NULL);
     if (dec == NULL)
         return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
-    int rc = DC_OK, have_jpeg = 0;
     if (JxlDecoderSubscribeEvents(dec, JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE) !=
             JXL_DEC_SUCCESS ||
         JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {

@@ -125,7 +125,8 @@ def encode(arr, info, *, bint lossless=True, float distance=DEFAULT_DISTANCE,
         if rc == DC_OK:
             break
         cap = _grow(rc, cap)
-        err.msg[0] = 0
+        if cap:
+            err.msg[0] = 0
     if rc != DC_OK:
         _raise(rc, &err, codec, frame, False)
     del dst
@@ -168,7 +169,8 @@ def from_jpeg(src, *, int effort=DEFAULT_EFFORT, object frame=None):
         if rc == DC_OK:
             break
         cap = _grow(rc, cap)
-        err.msg[0] = 0
+        if cap:
+            err.msg[0] = 0
     if rc != DC_OK:
         _raise(rc, &err, _NAMES[JXL_JPEG], frame, False)
     del dst
@@ -195,7 +197,8 @@ def to_jpeg(src, object frame=None):
         if rc == DC_OK:
             break
         cap = _grow(rc, cap)
-        err.msg[0] = 0
+        if cap:
+            err.msg[0] = 0
     if rc != DC_OK:
         _raise(rc, &err, _NAMES[JXL_JPEG], frame, True)
     del dst

@@ -34,11 +34,11 @@ EXPECT_ERROR = {
 }
 
 LOSSLESS = ["rle", "jpeg-lossless", "jpeg-lossless-sv1", "jpeg-ls-lossless", "j2k-lossless",
-            "htj2k-lossless", "htj2k-lossless-rpcl"]
+            "htj2k-lossless", "htj2k-lossless-rpcl", "jpeg-xl-lossless", "deflated-image-frame"]
 # Lossy syntaxes: minimum PSNR in dB on a smooth image; JPEG-LS near-lossless
 # is instead held to its NEAR bound.
 LOSSY = {"jpeg-baseline": 30.0, "jpeg-extended": 30.0, "j2k": 30.0, "htj2k": 30.0,
-         "jpeg-ls-near-lossless": None}
+         "jpeg-ls-near-lossless": None, "jpeg-xl": 30.0}
 JLS_NEAR = 2
 OPTIONS = {"jpeg-ls-near-lossless": {"jls_error": JLS_NEAR}, "j2k": {"j2k_cr": [8]}}
 

@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=None, help="timed runs per measurement (median)")
     p.add_argument("--data", default=None, help="folder for generated benchmark files")
     p.add_argument("--markdown", default=None, help="also write the table to this file")
-    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "all"],
+    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "jxl", "deflate",
+                            "all"],
                    help="codec family to benchmark (default: all)")
     p.set_defaults(func=_cmd_bench)
 

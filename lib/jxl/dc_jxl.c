@@ -96,6 +96,54 @@ static void fill_header(const JxlBasicInfo *bi, dc_jxl_header *h)
     h->lossless = bi->uses_original_profile ? 1u : 0u;
 }
 
+static JxlPixelFormat pixel_format(const dc_frame *f)
+{
+    JxlPixelFormat fmt = {f->samples_per_pixel,
+                          f->bits_allocated == 8 ? JXL_TYPE_UINT8 : JXL_TYPE_UINT16,
+                          JXL_NATIVE_ENDIAN, 0};
+    return fmt;
+}
+
+static void close_decoder(JxlDecoder *dec, void *runner)
+{
+    JxlDecoderDestroy(dec);
+    if (runner)
+        JxlThreadParallelRunnerDestroy(runner);
+}
+
+/* *dec: a decoder for `events` over the whole of src, its input closed;
+ * with threads > 1 a thread pool of its own in *runner (else NULL). Free
+ * both with close_decoder. */
+static int open_decoder(const uint8_t *src, size_t srclen, int events, unsigned threads,
+                        JxlDecoder **out, void **runner, dc_error *err)
+{
+    int rc = DC_ERR_ENGINE;
+    *runner = NULL;
+    JxlDecoder *dec = *out = JxlDecoderCreate(NULL);
+    if (dec == NULL)
+        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
+    if (threads > 1) {
+        *runner = JxlThreadParallelRunnerCreate(NULL, threads);
+        if (*runner == NULL ||
+            JxlDecoderSetParallelRunner(dec, JxlThreadParallelRunner, *runner) != JXL_DEC_SUCCESS) {
+            rc = dc_fail(err, DC_ERR_ENGINE, "cannot start %u libjxl threads", threads);
+            goto fail;
+        }
+    }
+    if (JxlDecoderSubscribeEvents(dec, events) != JXL_DEC_SUCCESS ||
+        JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {
+        rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the decoder set-up");
+        goto fail;
+    }
+    JxlDecoderCloseInput(dec);
+    return DC_OK;
+fail:
+    close_decoder(dec, *runner);
+    *out = NULL;
+    *runner = NULL;
+    return rc;
+}
+
 /* A bare codestream (FF 0A) or the container's signature box. */
 static int check_signature(const uint8_t *src, size_t srclen, dc_error *err)
 {
@@ -114,18 +162,14 @@ int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_e
     int rc = check_signature(src, srclen, err);
     if (rc != DC_OK)
         return rc;
-    JxlDecoder *dec = JxlDecoderCreate(NULL);
-    if (dec == NULL)
-        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
     /* The JPEG reconstruction event comes only on the way to a full image:
      * stop at it, or where the image would need pixels instead. */
-    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION |
-                                           JXL_DEC_FULL_IMAGE) != JXL_DEC_SUCCESS ||
-        JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {
-        rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the decoder set-up");
-        goto done;
-    }
-    JxlDecoderCloseInput(dec);
+    void *runner;
+    JxlDecoder *dec;
+    rc = open_decoder(src, srclen, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION |
+                      JXL_DEC_FULL_IMAGE, 1, &dec, &runner, err);
+    if (rc != DC_OK)
+        return rc;
     for (;;) {
         JxlDecoderStatus s = JxlDecoderProcessInput(dec);
         if (s == JXL_DEC_BASIC_INFO) {
@@ -146,7 +190,7 @@ int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_e
         }
     }
 done:
-    JxlDecoderDestroy(dec);
+    close_decoder(dec, runner);
     return rc;
 }
 
@@ -165,28 +209,13 @@ int dc_jxl_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
     if (need == 0 || dstlen < need)
         return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, the frame %zu",
                        dstlen, need);
-    JxlDecoder *dec = JxlDecoderCreate(NULL);
-    void *runner = NULL;
-    if (dec == NULL)
-        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
-    if (threads > 1) {
-        runner = JxlThreadParallelRunnerCreate(NULL, threads);
-        if (runner == NULL ||
-            JxlDecoderSetParallelRunner(dec, JxlThreadParallelRunner, runner) != JXL_DEC_SUCCESS) {
-            rc = dc_fail(err, DC_ERR_ENGINE, "cannot start %u libjxl threads", threads);
-            goto done;
-        }
-    }
-    JxlPixelFormat fmt = {f->samples_per_pixel,
-                          f->bits_allocated == 8 ? JXL_TYPE_UINT8 : JXL_TYPE_UINT16,
-                          JXL_NATIVE_ENDIAN, 0};
-    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO | JXL_DEC_FULL_IMAGE) !=
-            JXL_DEC_SUCCESS ||
-        JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {
-        rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the decoder set-up");
-        goto done;
-    }
-    JxlDecoderCloseInput(dec);
+    void *runner;
+    JxlDecoder *dec;
+    rc = open_decoder(src, srclen, JXL_DEC_BASIC_INFO | JXL_DEC_FULL_IMAGE, threads, &dec,
+                      &runner, err);
+    if (rc != DC_OK)
+        return rc;
+    JxlPixelFormat fmt = pixel_format(f);
     uint32_t bits = 0;
     int have_image = 0;
     for (;;) {
@@ -266,9 +295,7 @@ int dc_jxl_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
     (void)bits;
 #endif
 done:
-    JxlDecoderDestroy(dec);
-    if (runner)
-        JxlThreadParallelRunnerDestroy(runner);
+    close_decoder(dec, runner);
     return rc;
 }
 
@@ -408,9 +435,7 @@ int dc_jxl_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap
         goto done;
     }
 #endif
-    JxlPixelFormat fmt = {f->samples_per_pixel,
-                          f->bits_allocated == 8 ? JXL_TYPE_UINT8 : JXL_TYPE_UINT16,
-                          JXL_NATIVE_ENDIAN, 0};
+    JxlPixelFormat fmt = pixel_format(f);
     if (JxlEncoderAddImageFrame(fs, &fmt, pixels, need) != JXL_ENC_SUCCESS) {
         rc = enc_fail(enc, err, "adding the frame");
         goto done;
@@ -520,16 +545,12 @@ int dc_jxl_to_jpeg(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstca
     int rc = check_signature(src, srclen, err), have_jpeg = 0;
     if (rc != DC_OK)
         return rc;
-    JxlDecoder *dec = JxlDecoderCreate(NULL);
-    if (dec == NULL)
-        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl decoder");
-    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE) !=
-            JXL_DEC_SUCCESS ||
-        JxlDecoderSetInput(dec, src, srclen) != JXL_DEC_SUCCESS) {
-        rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the decoder set-up");
-        goto done;
-    }
-    JxlDecoderCloseInput(dec);
+    void *runner;
+    JxlDecoder *dec;
+    rc = open_decoder(src, srclen, JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE, 1, &dec,
+                      &runner, err);
+    if (rc != DC_OK)
+        return rc;
     for (;;) {
         JxlDecoderStatus s = JxlDecoderProcessInput(dec);
         if (s == JXL_DEC_JPEG_RECONSTRUCTION) {
@@ -564,6 +585,6 @@ int dc_jxl_to_jpeg(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstca
         }
     }
 done:
-    JxlDecoderDestroy(dec);
+    close_decoder(dec, runner);
     return rc;
 }

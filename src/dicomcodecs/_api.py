@@ -424,13 +424,38 @@ def _clear_pydicom_cache(ds: Any) -> None:
             setattr(ds, name, value)
 
 
+def _store_frames(ds: Any, uid: str, frames: list[bytes], encapsulate_ext: bool,
+                  generate_instance_uid: bool) -> None:
+    """Encapsulated Pixel Data of `frames` (with the offset tables they need),
+    the Transfer Syntax UID `uid` and a new SOP Instance UID when asked into
+    ds, which has file meta."""
+    from pydicom.uid import generate_uid
+
+    data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
+    ds.PixelData = data
+    elem = ds["PixelData"]
+    elem.VR = "OB"
+    elem.is_undefined_length = True
+    for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if kw in ds:
+            del ds[kw]
+    if eot is not None:
+        ds.ExtendedOffsetTable = eot
+        ds.ExtendedOffsetTableLengths = eot_lengths
+    ds.file_meta.TransferSyntaxUID = uid
+    if generate_instance_uid:
+        new = generate_uid()
+        ds.SOPInstanceUID = new
+        ds.file_meta.MediaStorageSOPInstanceUID = new
+    _clear_pydicom_cache(ds)
+
+
 def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
              generate_instance_uid: bool = True, encapsulate_ext: bool = False,
              **options: Any) -> Any:
     """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
     return it. Compressed sources are decoded first."""
     from pydicom.dataset import FileMetaDataset
-    from pydicom.uid import generate_uid
 
     uid = resolve(transfer_syntax)
     codec = get_encoder(uid)
@@ -453,20 +478,9 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
     info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
     attrs = codec.encoded_attributes(info, **options)
 
-    data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
-    ds.PixelData = data
-    elem = ds["PixelData"]
-    elem.VR = "OB"
-    elem.is_undefined_length = True
-    for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-        if kw in ds:
-            del ds[kw]
-    if eot is not None:
-        ds.ExtendedOffsetTable = eot
-        ds.ExtendedOffsetTableLengths = eot_lengths
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = uid
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     ds.PhotometricInterpretation = attrs["photometric_interpretation"]
     if src_info.samples_per_pixel > 1:
         ds.PlanarConfiguration = attrs.get("planar_configuration", 0)
@@ -476,11 +490,6 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
         ds.LossyImageCompression = "01"
         _append_multi(ds, "LossyImageCompressionRatio", _fmt_ds(original / compressed))
         _append_multi(ds, "LossyImageCompressionMethod", SYNTAXES[uid].method)
-    if generate_instance_uid:
-        new = generate_uid()
-        ds.SOPInstanceUID = new
-        ds.file_meta.MediaStorageSOPInstanceUID = new
-    _clear_pydicom_cache(ds)
     return ds
 
 
@@ -515,8 +524,6 @@ def _compress_transcoded(ds: Any, uid: str, transcode: Any, threads: int | None,
                          generate_instance_uid: bool, encapsulate_ext: bool) -> Any:
     """compress() for a frame-by-frame transcode: the image attributes stay
     as they are (the pixels do not change), only the container does."""
-    from pydicom.uid import generate_uid
-
     with _PixelSource(ds) as src:
         n = src.n_frames
         frames: list[bytes] = [b""] * n
@@ -525,23 +532,7 @@ def _compress_transcoded(ds: Any, uid: str, transcode: Any, threads: int | None,
             frames[i] = transcode(bytes(src.frame(i)), i)
 
         _threads.run(one, n, threads)
-    data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
-    ds.PixelData = data
-    elem = ds["PixelData"]
-    elem.VR = "OB"
-    elem.is_undefined_length = True
-    for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-        if kw in ds:
-            del ds[kw]
-    if eot is not None:
-        ds.ExtendedOffsetTable = eot
-        ds.ExtendedOffsetTableLengths = eot_lengths
-    ds.file_meta.TransferSyntaxUID = uid
-    if generate_instance_uid:
-        new = generate_uid()
-        ds.SOPInstanceUID = new
-        ds.file_meta.MediaStorageSOPInstanceUID = new
-    _clear_pydicom_cache(ds)
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     return ds
 
 

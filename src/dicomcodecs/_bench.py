@@ -710,6 +710,16 @@ def _size(arr: np.ndarray, uid: str, pi: str, bits: int) -> int:
                                          bits_stored=bits)))
 
 
+def _native(name: str, workdir: Path, kind: str):
+    """(path, dataset, frames array, photometric, bits stored, label, MP) of
+    a real uncompressed image, labelled as becoming `kind`."""
+    path = _uncompressed(name, workdir)
+    unc = _dcmread(path)
+    label, mpix = _describe(unc, kind, path)
+    return (path, unc, _frames_array(unc), str(unc.PhotometricInterpretation),
+            int(unc.BitsStored), label, mpix)
+
+
 def bench_jxl(sec: Section, workdir: Path) -> None:
     """JPEG XL lossless against imagecodecs' libjxl (a newer release, one
     thread each, effort 7 both), sizes against JPEG-LS and J2K lossless, and
@@ -725,12 +735,7 @@ def bench_jxl(sec: Section, workdir: Path) -> None:
         theirs = f"imagecodecs n/a ({exc})"
     sec.notes.append(f"ours: libjxl {_jxl.version()} (Debian 12); theirs: {theirs}")
     for name in IMAGES:
-        unc_path = _uncompressed(name, workdir)
-        unc = _dcmread(unc_path)
-        arr = _frames_array(unc)
-        pi, bits = str(unc.PhotometricInterpretation), int(unc.BitsStored)
-        label, mpix = _describe(unc, "native", unc_path)
-        label = label.replace("native", "to JPEG XL lossless")
+        unc_path, unc, arr, pi, bits, label, mpix = _native(name, workdir, "to JPEG XL lossless")
         # imagecodecs takes no signed samples and returns them unsigned (the
         # codestream's values): n/a and "differs" notes for signed images.
         sec.measure(label, "encode_frames(threads=1), effort 7", mpix, lambda: dc.encode_frames(
@@ -794,12 +799,7 @@ def bench_deflate(sec: Section, workdir: Path) -> None:
     import dicomcodecs as dc
 
     for name in IMAGES:
-        unc_path = _uncompressed(name, workdir)
-        unc = _dcmread(unc_path)
-        arr = _frames_array(unc)
-        pi, bits = str(unc.PhotometricInterpretation), int(unc.BitsStored)
-        label, mpix = _describe(unc, "native", unc_path)
-        label = label.replace("native", "deflate")
+        unc_path, unc, arr, pi, bits, label, mpix = _native(name, workdir, "deflate")
 
         def zlib_encode():
             out = []

@@ -91,11 +91,47 @@ def decode_into(src, out, info, *, str codec="JPEG XL", object frame=None, int t
         _raise(rc, &err, codec, frame, True)
 
 
-def _grow(int rc, size_t cap):
-    """The next output size to try after DC_ERR_OUTPUT_TOO_SMALL, or 0."""
-    if rc != DC_ERR_OUTPUT_TOO_SMALL or cap >= (1 << 34):
-        return 0
-    return cap * 4
+cdef enum:
+    # what _produce makes
+    _ENCODE = 1
+    _FROM_JPEG = 2
+    _TO_JPEG = 3
+
+
+cdef int _produce(int kind, const uint8_t *sp, size_t n, uint8_t *dp, size_t cap, size_t *got,
+                  const dc_frame *f, const dc_jxl_params *p, dc_error *err) noexcept nogil:
+    if kind == _ENCODE:
+        return dc_jxl_encode(sp, n, dp, cap, got, f, p, err)
+    if kind == _FROM_JPEG:
+        return dc_jxl_from_jpeg(sp, n, dp, cap, got, p.effort, err)
+    return dc_jxl_to_jpeg(sp, n, dp, cap, got, err)
+
+
+cdef bytes _grown(int kind, const uint8_t[::1] s, size_t cap, const dc_frame *f,
+                  const dc_jxl_params *p, str codec, object frame, bint decoding):
+    """Run a libjxl producer into `cap` bytes, four times more after each
+    DC_ERR_OUTPUT_TOO_SMALL (its output size is not known ahead)."""
+    cdef dc_error err
+    err.msg[0] = 0
+    cdef size_t n = s.shape[0]
+    cdef const uint8_t *sp = &s[0] if n else NULL
+    cdef size_t got = 0
+    cdef int rc = DC_ERR_OUTPUT_TOO_SMALL
+    cdef uint8_t[::1] dst
+    while True:
+        out = bytearray(cap)
+        dst = out
+        with nogil:
+            rc = _produce(kind, sp, n, &dst[0], cap, &got, f, p, &err)
+        if rc != DC_ERR_OUTPUT_TOO_SMALL or cap >= (1 << 34):
+            break
+        cap *= 4
+        err.msg[0] = 0
+    if rc != DC_OK:
+        _raise(rc, &err, codec, frame, decoding)
+    del dst
+    del out[got:]
+    return bytes(out)
 
 
 def encode(arr, info, *, bint lossless=True, float distance=DEFAULT_DISTANCE,
@@ -103,9 +139,7 @@ def encode(arr, info, *, bint lossless=True, float distance=DEFAULT_DISTANCE,
     """Encode one frame held in `arr` (C-contiguous, interleaved, unsigned
     values below 2^BitsStored) to a JPEG XL codestream."""
     cdef dc_frame f
-    cdef dc_error err
     cdef dc_jxl_params p
-    err.msg[0] = 0
     _fill_frame(&f, info, 0)
     p.lossless = lossless
     p.distance = distance
@@ -113,25 +147,8 @@ def encode(arr, info, *, bint lossless=True, float distance=DEFAULT_DISTANCE,
     p.bits = info.bits_stored
     p.threads = max(1, threads)
     cdef const uint8_t[::1] src = arr.reshape(-1).view(np.uint8)
-    cdef size_t cap = src.shape[0] + src.shape[0] // 8 + 4096
-    cdef size_t n = 0
-    cdef int rc = DC_ERR_OUTPUT_TOO_SMALL
-    cdef uint8_t[::1] dst
-    while cap:
-        out = bytearray(cap)
-        dst = out
-        with nogil:
-            rc = dc_jxl_encode(&src[0], src.shape[0], &dst[0], cap, &n, &f, &p, &err)
-        if rc == DC_OK:
-            break
-        cap = _grow(rc, cap)
-        if cap:
-            err.msg[0] = 0
-    if rc != DC_OK:
-        _raise(rc, &err, codec, frame, False)
-    del dst
-    del out[n:]
-    return bytes(out)
+    return _grown(_ENCODE, src, src.shape[0] + src.shape[0] // 8 + 4096, &f, &p, codec, frame,
+                  False)
 
 
 def check_jpeg(src, object frame=None):
@@ -155,55 +172,16 @@ def from_jpeg(src, *, int effort=DEFAULT_EFFORT, object frame=None):
     """A JPEG bitstream losslessly recompressed to JPEG XL (.111)."""
     check_jpeg(src, frame)
     cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t cap = s.shape[0] + 4096
-    cdef size_t n = 0
-    cdef int rc = DC_ERR_OUTPUT_TOO_SMALL
-    cdef uint8_t[::1] dst
-    while cap:
-        out = bytearray(cap)
-        dst = out
-        with nogil:
-            rc = dc_jxl_from_jpeg(&s[0], s.shape[0], &dst[0], cap, &n, effort, &err)
-        if rc == DC_OK:
-            break
-        cap = _grow(rc, cap)
-        if cap:
-            err.msg[0] = 0
-    if rc != DC_OK:
-        _raise(rc, &err, _NAMES[JXL_JPEG], frame, False)
-    del dst
-    del out[n:]
-    return bytes(out)
+    cdef dc_jxl_params p
+    p.effort = effort
+    return _grown(_FROM_JPEG, s, s.shape[0] + 4096, NULL, &p, _NAMES[JXL_JPEG], frame, False)
 
 
 def to_jpeg(src, object frame=None):
     """The original JPEG bitstream rebuilt, byte for byte, from .111 data."""
     cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
-    cdef size_t cap = max(2 * n, 65536)
-    cdef size_t got = 0
-    cdef int rc = DC_ERR_OUTPUT_TOO_SMALL
-    cdef uint8_t[::1] dst
-    while cap:
-        out = bytearray(cap)
-        dst = out
-        with nogil:
-            rc = dc_jxl_to_jpeg(sp, n, &dst[0], cap, &got, &err)
-        if rc == DC_OK:
-            break
-        cap = _grow(rc, cap)
-        if cap:
-            err.msg[0] = 0
-    if rc != DC_OK:
-        _raise(rc, &err, _NAMES[JXL_JPEG], frame, True)
-    del dst
-    del out[got:]
-    return bytes(out)
+    return _grown(_TO_JPEG, s, max(2 * s.shape[0], 65536), NULL, NULL, _NAMES[JXL_JPEG], frame,
+                  True)
 
 
 def _number(value, name, lo, hi, codec, frame):

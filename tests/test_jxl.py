@@ -257,6 +257,18 @@ def test_jpegs_libjxl_cannot_take_are_refused_with_the_reason(name, reason):
     assert "JPEG XL JPEG Recompression" in str(exc.value) and "frame 0" in str(exc.value)
 
 
+def test_recompression_takes_effort_only_and_jpeg_options_mean_reencoding():
+    ds = pydicom.dcmread(find_testfile("SC_rgb_jpeg_dcmtk.dcm"))
+    original = frames_of(find_testfile("SC_rgb_jpeg_dcmtk.dcm"))
+    with pytest.raises(dc.EncodeError, match="distance: recompressing a JPEG takes only"):
+        dc.compress(ds, RECOMPRESSION, distance=1.0)
+    dc.compress(ds, RECOMPRESSION, effort=9)
+    assert _jxl.to_jpeg(bytes(dc._api._PixelSource(ds).frame(0))) == original[0]
+    dc.compress(ds, BASELINE, quality=50)  # re-encoded from pixels: a new JPEG
+    assert bytes(dc._api._PixelSource(ds).frame(0)) != original[0]
+    assert ds.LossyImageCompressionMethod[-1] == "ISO_10918_1"
+
+
 def test_pixels_cannot_be_encoded_as_recompression():
     arr = np.zeros((8, 8), np.uint8)
     with pytest.raises(dc.EncodeError, match="holds a JPEG bitstream, not pixels"):

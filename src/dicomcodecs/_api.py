@@ -462,7 +462,7 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
     _check_options(codec, uid, options)
     _teach_pydicom(uid)
     src_info = FrameInfo.from_dataset(ds)
-    transcode = _transcoder(src_info.transfer_syntax, uid, codec)
+    transcode = _transcoder(src_info.transfer_syntax, uid, codec, options)
     if transcode is not None:
         return _compress_transcoded(ds, uid, transcode, threads, generate_instance_uid,
                                     encapsulate_ext)
@@ -501,10 +501,11 @@ def _teach_pydicom(uid: str) -> None:
     teach(uid)
 
 
-def _transcoder(src_uid: str, dst_uid: str, dst_codec: Any) -> Any:
+def _transcoder(src_uid: str, dst_uid: str, dst_codec: Any, options: dict[str, Any]) -> Any:
     """A function(frame_bytes, index) -> bytes that turns src_uid frames into
     dst_uid frames without decoding pixels (JPEG <-> JPEG XL recompression),
-    offered by either codec; None when the pixels must be decoded."""
+    offered by either codec for these encode options; None when the pixels
+    must be decoded."""
     if src_uid == dst_uid:
         return None
     candidates = [dst_codec]
@@ -514,7 +515,7 @@ def _transcoder(src_uid: str, dst_uid: str, dst_codec: Any) -> Any:
         pass
     for c in candidates:
         offer = getattr(c, "transcoder", None)
-        fn = offer(src_uid, dst_uid) if offer is not None else None
+        fn = offer(src_uid, dst_uid, **options) if offer is not None else None
         if fn is not None:
             return fn
     return None

@@ -312,12 +312,22 @@ class JPEGXLCodec(Codec):
         return {"photometric_interpretation": info.photometric_interpretation,
                 "planar_configuration": 0, "lossy": lossy}
 
-    def transcoder(self, src_uid, dst_uid):
+    def transcoder(self, src_uid, dst_uid, **options):
         """A function(frame_bytes, index) -> bytes turning a frame of
-        src_uid into one of dst_uid without decoding pixels, or None."""
+        src_uid into one of dst_uid without decoding pixels, or None.
+        Into .111 only `effort` applies; back to JPEG Baseline the JPEG is
+        rebuilt as it was, so encoder options (a new quality...) mean
+        decoding and encoding again instead."""
         if dst_uid == JXL_JPEG and src_uid in _JPEG_SOURCES:
-            return lambda data, i: from_jpeg(data, frame=i)
-        if src_uid == JXL_JPEG and dst_uid == JPEG_BASELINE:
+            name = _NAMES[JXL_JPEG]
+            extra = sorted(set(options) - {"effort"})
+            if extra:
+                raise EncodeError(name, None, f"{', '.join(extra)}: recompressing a JPEG takes "
+                                  "only 'effort'")
+            effort = int(_number(options.get("effort", DEFAULT_EFFORT), "effort", 1, 9, name,
+                                 None))
+            return lambda data, i: from_jpeg(data, effort=effort, frame=i)
+        if src_uid == JXL_JPEG and dst_uid == JPEG_BASELINE and not options:
             return lambda data, i: to_jpeg(data, frame=i)
         return None
 

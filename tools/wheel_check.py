@@ -263,12 +263,14 @@ def check_loaded_libraries() -> None:
     they must be the bundled copies in dicomcodecs.libs/."""
     import dicomcodecs as dc
     from dicomcodecs import _j2k, _jpeg, _jpegls  # noqa: F401  (load every extension)
+    from dicomcodecs import _deflate, _jxl  # noqa: F401
 
     maps = Path("/proc/self/maps")
     if not maps.exists():
         return
     libs = sorted({line.split()[-1] for line in maps.read_text().splitlines()
-                   if any(k in line for k in ("libopenjp2", "libjpeg", "libcharls", "libopenjph"))})
+                   if any(k in line for k in ("libopenjp2", "libjpeg", "libcharls", "libopenjph",
+                                              "libjxl", "libdeflate"))})
     bundled = Path(dc.__file__).resolve().parent.parent / "dicomcodecs.libs"
     for lib in libs:
         inside = Path(lib).resolve().parent == bundled.resolve()

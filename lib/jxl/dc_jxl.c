@@ -18,7 +18,6 @@
 #include <jxl/encode.h>
 #include <jxl/thread_parallel_runner.h>
 #include <jxl/version.h>
-#include <math.h>
 #include <string.h>
 
 #if JPEGXL_NUMERIC_VERSION >= JPEGXL_COMPUTE_NUMERIC_VERSION(0, 8, 0)
@@ -45,7 +44,8 @@ static int check_frame(const dc_frame *f, dc_error *err)
     return DC_OK;
 }
 
-/* The largest value of `bits` bits, and its scale into the buffer's range. */
+#if !DC_JXL_HAS_BIT_DEPTH
+/* The largest value of `bits` bits. */
 static uint32_t max_of(uint32_t bits)
 {
     return bits >= 32u ? 0xFFFFFFFFu : (1u << bits) - 1u;
@@ -71,6 +71,7 @@ static void rescale(uint8_t *px, size_t n, uint32_t bits_allocated, uint32_t fro
         }
     }
 }
+#endif
 
 /* ------------------------------------------------------------------ decode */
 

@@ -7,11 +7,11 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _threads
+from . import _io, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
-from ._errors import DecodeError, EncodeError
+from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError, UnsupportedError
 from ._info import FrameInfo
-from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, resolve
+from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder
 
 _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
@@ -66,7 +66,7 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
     n = len(indices)
     kwargs: dict[str, Any] = {}
     if getattr(codec, "supports_engine_threads", False):
-        wanted = _threads.cpu_count() if threads in (None, 0) else max(1, int(threads))
+        wanted = _threads.check_threads(threads)
         if wanted > n:
             kwargs["engine_threads"] = wanted // max(1, n)
 
@@ -112,26 +112,37 @@ def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | N
 # ----------------------------------------------------------- datasets, files
 
 class _PixelSource:
-    """The pixel data of a Dataset or a file, frame by frame, with what is
-    needed to decode it; files are read lazily, one frame at a time."""
+    """The pixel data of a Dataset, a file, a file object or the bytes of a
+    file, frame by frame, with what is needed to decode it; files are read
+    lazily, one frame at a time."""
 
-    def __init__(self, ds_or_path: Any) -> None:
-        self._fd: int | None = None
-        if isinstance(ds_or_path, (str, os.PathLike)):
-            self._open_file(os.fspath(ds_or_path))
+    def __init__(self, src: Any) -> None:
+        self._close: Any = None
+        _io.check_source(src, "ds_or_path")
+        if _io._is_dataset(src):
+            self.name = "the dataset"
+            self._open_dataset(src)
         else:
-            self._open_dataset(ds_or_path)
+            self._open_file(src)
 
     # The dataset: all attributes but Pixel Data.
     def _common(self, ds: Any) -> None:
         self.ds = ds
-        self.info = FrameInfo.from_dataset(ds)
-        self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        try:
+            self.info = FrameInfo.from_dataset(ds)
+        except InvalidInputError as exc:
+            raise type(exc)(f"{self.name}: {exc}") from None
+        try:
+            self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{self.name}: (0028,0008) Number of Frames is "
+                                    f"{ds.get('NumberOfFrames')!r}, not a number") from None
+        if self.n_frames < 1:
+            raise InvalidInputError(f"{self.name}: (0028,0008) Number of Frames is "
+                                    f"{self.n_frames}")
         self.has_frame_axis = "NumberOfFrames" in ds and self.n_frames != 1 or self.n_frames > 1
         self.native = self.info.transfer_syntax in NATIVE
-        if not self.native and self.info.transfer_syntax not in SYNTAXES:
-            raise NotImplementedError(f"transfer syntax {self.info.transfer_syntax} is neither "
-                                      "native little endian nor one dicomcodecs decodes")
+        self.codec_name = describe(self.info.transfer_syntax)
 
     def _index(self, frags) -> None:
         # Dataset.get with a keyword gives the value (bytes), not the element.
@@ -149,57 +160,41 @@ class _PixelSource:
     def _open_dataset(self, ds: Any) -> None:
         self._common(ds)
         if "PixelData" not in ds:
-            raise ValueError("the dataset has no Pixel Data")
+            raise InvalidInputError(f"{self.name} has no (7FE0,0010) Pixel Data")
         value = ds.PixelData
+        if value is None:
+            raise InvalidInputError(f"{self.name}'s (7FE0,0010) Pixel Data is empty")
         if self.native:
             self._native = memoryview(value)
         else:
             self._index(fragments_from_buffer(value))
 
-    def _open_file(self, path: str) -> None:
-        import pydicom
-
-        f = open(path, "rb")
+    def _open_file(self, src: Any) -> None:
+        head = _io.read_pixel_header(src)
+        self.name = head.name
+        self._close = head.close
         try:
-            ds = pydicom.dcmread(f, stop_before_pixels=True)
-            pos = f.tell()
-            if str(ds.file_meta.get("TransferSyntaxUID", "")) == "1.2.840.10008.1.2.1.99":
-                # Deflated: the bytes on disk are not the dataset; let pydicom inflate it.
-                f.close()
-                self._open_dataset(pydicom.dcmread(path))
+            if head.ds_only:
+                self._open_dataset(head.ds)
                 return
-            self._common(ds)
-            size = os.fstat(f.fileno()).st_size
-            head = os.pread(f.fileno(), 12, pos)
-            order = "big" if self.info.transfer_syntax == BIG_ENDIAN else "little"
-            tag = b"\x7f\xe0\x00\x10" if order == "big" else b"\xe0\x7f\x10\x00"
-            if len(head) < 8 or head[:4] != tag:
-                raise ValueError(f"{path}: no Pixel Data element")
-            # Files whose body is implicit VR despite an explicit transfer
-            # syntax exist (pydicom reads them with a warning): look at the
-            # bytes, not the UID.
-            explicit = head[4:6] in (b"OB", b"OW", b"UN", b"OF", b"OD")
-            if explicit:
-                length, start = int.from_bytes(head[8:12], order), pos + 12
-            else:
-                length, start = int.from_bytes(head[4:8], order), pos + 8
+            self._common(head.ds)
+            end = head.size if head.length is None else head.start + head.length
             if self.native:
-                end = size if length == 0xFFFFFFFF else min(size, start + length)
-                self._native = memoryview(os.pread(f.fileno(), end - start, start))
-                f.close()
+                if end > head.size:
+                    raise InvalidInputError(
+                        f"{self.name}: truncated: the Pixel Data element says {head.length} "
+                        f"bytes, the file holds {head.size - head.start}")
+                self._native = memoryview(head.read(head.start, end - head.start))
                 return
-            self._fd = os.dup(f.fileno())
-            f.close()
-            self._index(fragments_from_file(self._fd, start, size))
+            self._index(fragments_from_file(head.read, head.start, end))
         except BaseException:
-            f.close()
             self.close()
             raise
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._close is not None:
+            self._close()
+            self._close = None
 
     def __enter__(self) -> "_PixelSource":
         return self
@@ -211,28 +206,54 @@ class _PixelSource:
         """Frame indices for `frames` (None, int, slice or list) and whether
         the result keeps a frame axis."""
         n = self.n_frames
+
+        def check(i: Any) -> int:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise TypeError(f"frames must be None, an int, a slice or a list of ints; "
+                                f"got {type(i).__name__} {i!r}")
+            if not -n <= i < n:
+                raise FrameIndexError(f"{self.name}: frame {int(i)} is out of range: it has "
+                                      f"{n} frame{'s' if n != 1 else ''} (0 to {n - 1})")
+            return int(i) % n
+
         if frames is None:
             return list(range(n)), self.has_frame_axis
-        if isinstance(frames, (int, np.integer)):
-            i = int(frames)
-            if not -n <= i < n:
-                raise IndexError(f"frame {i} out of range for {n} frames")
-            return [i % n], False
         if isinstance(frames, slice):
             return list(range(n))[frames], True
-        idx = [int(i) for i in frames]
-        for i in idx:
-            if not -n <= i < n:
-                raise IndexError(f"frame {i} out of range for {n} frames")
-        return [i % n for i in idx], True
+        if isinstance(frames, (int, np.integer)) and not isinstance(frames, bool):
+            return [check(frames)], False
+        if isinstance(frames, (str, bytes)) or not hasattr(frames, "__iter__"):
+            check(frames)  # raises TypeError
+        return [check(i) for i in frames], True
 
     def frame(self, i: int):
-        return frame_bytes(self._frags, self._map[i])
+        parts = self._map[i]
+        if self._frags.cut_fragment is not None and self._frags.cut_fragment in parts:
+            raise DecodeError(self.codec_name, i, f"truncated: {self._frags.cut}")
+        return frame_bytes(self._frags, parts)
+
+    def _bit_frames(self, idx: list[int]) -> np.ndarray:
+        """Bits Allocated 1, as pydicom reads it: pixels packed LSB first,
+        frames following each other bit by bit (a frame may start inside a
+        byte); each pixel becomes a uint8 0 or 1."""
+        info = self.info
+        npix = info.rows * info.columns * info.samples_per_pixel
+        arr = np.empty((len(idx), *info.shape), np.uint8)
+        for k, i in enumerate(idx):
+            first = i * npix
+            lo, hi = first // 8, (first + npix + 7) // 8
+            raw = self._native[lo:hi]
+            if len(raw) < hi - lo:
+                raise DecodeError("Native Pixel Data", i, f"truncated: {len(raw)} of the "
+                                  f"{hi - lo} bytes this frame needs are present")
+            bits = np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little")
+            arr[k] = bits[first % 8:first % 8 + npix].reshape(info.shape)
+        return arr
 
     def native_frames(self, idx: list[int], as_rgb: bool) -> np.ndarray:
         info = self.info
-        if info.bits_allocated % 8:
-            raise NotImplementedError(f"Bits Allocated {info.bits_allocated} native data")
+        if info.bits_allocated == 1:
+            return self._bit_frames(idx)
         # Uncompressed YBR_FULL_422 stores two bytes a pixel: Y1 Y2 Cb Cr for
         # each pair of pixels (PS3.3 C.7.6.3.1.2).
         subsampled = (info.photometric_interpretation == "YBR_FULL_422"
@@ -243,7 +264,8 @@ class _PixelSource:
         for k, i in enumerate(idx):
             raw = self._native[i * nbytes:(i + 1) * nbytes]
             if len(raw) < nbytes:
-                raise DecodeError("Native Pixel Data", i, f"{len(raw)} of {nbytes} bytes present")
+                raise DecodeError("Native Pixel Data", i, f"truncated: {len(raw)} of {nbytes} "
+                                  "bytes present")
             if subsampled:
                 pairs = np.frombuffer(raw, np.uint8).reshape(info.rows, info.columns // 2, 4)
                 arr[k, :, 0::2, 0] = pairs[..., 0]
@@ -271,10 +293,12 @@ def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_
                      reduce: int, out: np.ndarray | None = None) -> np.ndarray:
     if src.native:
         if reduce:
-            raise ValueError("reduce applies to JPEG 2000 and HTJ2K data only")
+            raise InvalidInputError(f"reduce={reduce}: reduced-resolution decoding applies to "
+                                    "JPEG 2000 and HTJ2K data only, not native data")
         return src.native_frames(idx, as_rgb)
     info = src.info
     codec = get_decoder(info.transfer_syntax)
+    src.codec_name = getattr(codec, "name", info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, idx[0] if idx else None)
     if out is None:
         out = np.empty((len(idx), *shape), dtype)
@@ -309,16 +333,19 @@ def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
 # ---------------------------------------------------------------- encoding
 
 def _encode_info(arr: np.ndarray, uid: str, photometric_interpretation: str | None,
-                 bits_stored: int | None, spp: int) -> FrameInfo:
+                 bits_stored: int | None, spp: int, name: str) -> FrameInfo:
     if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2, 4, 8):
-        raise EncodeError(SYNTAXES[uid].name if uid in SYNTAXES else uid, None,
-                          f"cannot encode {arr.dtype} pixels; use 8 to 64-bit integers")
+        raise EncodeError(name, None, f"cannot encode {arr.dtype} pixels; use 8 to 64-bit "
+                          "integers")
     bits = arr.dtype.itemsize * 8
     if photometric_interpretation is None:
         photometric_interpretation = "MONOCHROME2" if spp == 1 else "RGB"
-    return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
-                     spp, bits, bits if bits_stored is None else int(bits_stored),
-                     1 if arr.dtype.kind == "i" else 0, str(photometric_interpretation), 0)
+    try:
+        return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
+                         spp, bits, bits if bits_stored is None else bits_stored,
+                         1 if arr.dtype.kind == "i" else 0, photometric_interpretation, 0)
+    except InvalidInputError as exc:
+        raise EncodeError(name, None, str(exc).replace("FrameInfo.", "")) from None
 
 
 def _check_options(codec: Any, uid: str, options: dict[str, Any]) -> None:
@@ -334,6 +361,7 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
              bits_stored: int | None, options: dict[str, Any], frames_axis: bool):
     uid = resolve(transfer_syntax)
     codec = get_encoder(uid)
+    name = getattr(codec, "name", uid)
     _check_options(codec, uid, options)
     arr = np.asarray(arr)
     base = 3 if frames_axis else 2
@@ -342,14 +370,11 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
     elif arr.ndim == base + 1:
         spp = arr.shape[-1]
     else:
-        raise EncodeError(getattr(codec, "name", uid), None,
-                          f"expected an array of {base} or {base + 1} dimensions, got shape {arr.shape}")
-    info = _encode_info(arr, uid, photometric_interpretation, bits_stored, spp)
-    if info.bits_stored < 1 or info.bits_stored > info.bits_allocated:
-        raise EncodeError(getattr(codec, "name", uid), None,
-                          f"bits_stored {info.bits_stored} outside 1..{info.bits_allocated}")
+        raise EncodeError(name, None, f"expected an array of {base} or {base + 1} dimensions, "
+                          f"got shape {arr.shape}")
     if 0 in arr.shape[-3 if spp > 1 else -2:]:
-        raise EncodeError(getattr(codec, "name", uid), None, f"empty frame: shape {arr.shape}")
+        raise EncodeError(name, None, f"empty frame: shape {arr.shape}")
+    info = _encode_info(arr, uid, photometric_interpretation, bits_stored, spp, name)
     # Codecs read the samples' bytes as they lie: make them native-endian.
     return codec, info, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 

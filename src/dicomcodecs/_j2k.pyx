@@ -310,7 +310,7 @@ class J2KCodec(Codec):
     def output_spec(self, info, *, as_rgb=True, reduce=0):
         reduce = int(reduce)
         if not 0 <= reduce <= 32:
-            raise ValueError(f"reduce={reduce}: use 0 to 32 resolution levels")
+            raise InvalidInputError(f"reduce={reduce}: use 0 to 32 resolution levels")
         pi = info.photometric_interpretation
         if info.samples_per_pixel == 3 and (
                 pi in _MCT_PI or (as_rgb and pi in ("YBR_FULL", "YBR_FULL_422"))):

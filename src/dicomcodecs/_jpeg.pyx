@@ -153,7 +153,7 @@ def decode_into(src, out, info, *, int planar=0, str codec="JPEG", object frame=
     cdef int engine = 0
     cdef int rc
     if dst.shape[0] == 0:
-        raise ValueError(f"{codec}: empty output")
+        raise OutputTooSmallError(codec, frame, "empty output")
     with nogil:
         rc = _decode_c(sp, n, &dst[0], dst.shape[0], &f, jflags, tflags, ybr_to_rgb,
                        &engine, &err)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import DecodeError, EncodeError
+from ._errors import DecodeError, EncodeError, InvalidInputError, UnsupportedError
 from ._info import FrameInfo
 from ._uids import SYNTAXES, describe
 
@@ -68,7 +68,7 @@ class Codec:
     def output_spec(self, info: FrameInfo, *, as_rgb: bool = True, reduce: int = 0
                     ) -> tuple[tuple[int, ...], np.dtype, str]:
         if reduce:
-            raise ValueError(f"reduce={reduce}: reduced-resolution decoding is only "
+            raise InvalidInputError(f"reduce={reduce}: reduced-resolution decoding is only "
                              f"possible for JPEG 2000 and HTJ2K, not {describe(info.transfer_syntax)}")
         pi = info.photometric_interpretation
         if as_rgb and pi in ("YBR_FULL", "YBR_FULL_422") and info.samples_per_pixel == 3:
@@ -142,24 +142,28 @@ def unregister_codec(codec: Codec) -> None:
 
 
 def get_decoder(uid: str) -> Codec:
+    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
     try:
         return _decoders[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"no codec decodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
 
 
 def get_encoder(uid: str) -> Codec:
+    """The codec that encodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
     try:
         return _encoders[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"no codec encodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
 
 

@@ -1,0 +1,239 @@
+"""Reading DICOM input: what a caller may hand the API (path, os.PathLike,
+binary file object, bytes of a whole file, pydicom Dataset), turned into a
+pydicom Dataset or a header plus the place of its Pixel Data, with one clear
+error for a wrong type, a file that is not DICOM and a truncated file."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ._errors import InvalidInputError
+
+ACCEPTED = ("a path (str or os.PathLike), a binary file object, bytes holding a whole DICOM "
+            "file (as DICOMweb returns it) or a pydicom Dataset")
+
+_PIXEL_TAG = {"little": b"\xe0\x7f\x10\x00", "big": b"\x7f\xe0\x00\x10"}
+_DEFLATED = "1.2.840.10008.1.2.1.99"
+_BIG_ENDIAN = "1.2.840.10008.1.2.2"
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _is_dataset(obj: Any) -> bool:
+    from pydicom.dataset import Dataset
+
+    return isinstance(obj, Dataset)
+
+
+def _is_binary_file(obj: Any) -> bool:
+    if not hasattr(obj, "read") or not hasattr(obj, "seek"):
+        return False
+    if isinstance(obj, io.TextIOBase):
+        return False
+    return "b" in getattr(obj, "mode", "b")
+
+
+def name_of(src: Any) -> str:
+    """How messages name an input."""
+    if isinstance(src, (str, os.PathLike)):
+        return os.fspath(src)
+    if isinstance(src, _BYTES):
+        return f"<{len(src)} bytes>"
+    name = getattr(src, "name", None)
+    return str(name) if isinstance(name, (str, os.PathLike)) else f"<{type(src).__name__}>"
+
+
+def check_source(src: Any, what: str = "the input") -> None:
+    """TypeError naming what is accepted, unless `src` is one of those."""
+    if isinstance(src, (str, os.PathLike, *_BYTES)) or _is_dataset(src) or _is_binary_file(src):
+        return
+    if hasattr(src, "read"):
+        raise TypeError(f"{what} is a file object opened in text mode or without seek(); "
+                        f"open it with 'rb'. Accepted: {ACCEPTED}")
+    raise TypeError(f"{what} cannot be a {type(src).__name__}; accepted: {ACCEPTED}")
+
+
+def _dcmread(fp: Any, name: str, size: int, *, stop_before_pixels: bool) -> Any:
+    """pydicom.dcmread, its failures turned into 'not a DICOM file' and
+    'truncated' InvalidInputErrors."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    start = fp.tell()
+    head = fp.read(132)
+    fp.seek(start)
+    if len(head) < 132 or head[128:132] != b"DICM":
+        if len(head) < 132 and (len(head) <= 128 or b"DICM".startswith(head[128:])):
+            raise InvalidInputError(f"{name}: truncated or not a DICOM file: {len(head)} bytes, "
+                                    "fewer than the 128-byte preamble and 'DICM' prefix")
+        raise InvalidInputError(f"{name}: not a DICOM file (no 'DICM' prefix at byte 128)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(fp, stop_before_pixels=stop_before_pixels)
+        except InvalidDicomError as exc:
+            raise InvalidInputError(f"{name}: not a DICOM file ({exc})") from None
+        except (EOFError, OSError) as exc:
+            raise InvalidInputError(f"{name}: truncated: {exc}") from None
+        except Exception as exc:  # pydicom's parser on damaged bytes
+            at = fp.tell() - start
+            if at >= size:
+                raise InvalidInputError(f"{name}: truncated: the file ends at byte {size} "
+                                        f"({type(exc).__name__}: {exc})") from None
+            raise InvalidInputError(f"{name}: not a readable DICOM file: damaged near byte "
+                                    f"{at}: {type(exc).__name__}: {exc}") from None
+    for w in caught:
+        text = str(w.message)
+        if "End of file reached" in text or "before delimiter" in text:
+            raise InvalidInputError(f"{name}: truncated: {text}")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}):
+        if fp.tell() - start >= size:
+            raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, inside "
+                                    "its file meta information")
+    return ds
+
+
+def _open(src: Any) -> tuple[Any, str, int, bool]:
+    """(binary file object positioned at the file's start, name, size from
+    there, whether we opened it and must close it)."""
+    check_source(src)
+    name = name_of(src)
+    if isinstance(src, (str, os.PathLike)):
+        f = open(os.fspath(src), "rb")
+        return f, name, os.fstat(f.fileno()).st_size, True
+    if isinstance(src, _BYTES):
+        mv = memoryview(src).cast("B")
+        return io.BytesIO(mv), name, len(mv), True
+    pos = src.tell()
+    end = src.seek(0, os.SEEK_END)
+    src.seek(pos)
+    return src, name, end - pos, False
+
+
+def read_dataset(src: Any, *, stop_before_pixels: bool = False) -> Any:
+    """The pydicom Dataset in `src`.
+
+    Parameters
+    ----------
+    src : str, os.PathLike, binary file object, bytes or pydicom Dataset
+        A Dataset is returned as it is; a file object is read from where it
+        stands; bytes hold a whole DICOM file (Part 10, with preamble).
+    stop_before_pixels : bool
+        Stop before (7FE0,0010) Pixel Data, as pydicom's ``dcmread`` does.
+
+    Returns
+    -------
+    pydicom.Dataset
+
+    Raises
+    ------
+    TypeError
+        `src` is none of the accepted kinds; the message lists them.
+    InvalidInputError
+        "not a DICOM file", or "truncated" when the file ends inside its
+        header, an element or the Pixel Data.
+    OSError
+        The path cannot be opened.
+
+    Example
+    -------
+    >>> ds = read_dataset("ct.dcm", stop_before_pixels=True)
+    """
+    if _is_dataset(src):
+        return src
+    fp, name, size, owned = _open(src)
+    try:
+        start = fp.tell()
+        ds = _dcmread(fp, name, size, stop_before_pixels=stop_before_pixels)
+        if "PixelData" not in ds and "Rows" in ds and fp.tell() - start >= size \
+                and not stop_before_pixels:
+            raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, before "
+                                    "its (7FE0,0010) Pixel Data element")
+        return ds
+    finally:
+        if owned:
+            fp.close()
+
+
+@dataclass
+class PixelHeader:
+    """A file's dataset without Pixel Data, and where the Pixel Data value
+    lies: `read(offset, length)` reads from the file (thread-safe),
+    `start`/`length` place the value (length None: undefined), `size` is
+    where the file ends. `ds_only` is set when the whole Dataset had to be
+    read instead (deflated files): use `ds` alone then."""
+
+    ds: Any
+    name: str
+    start: int = 0
+    length: int | None = None
+    size: int = 0
+    read: Callable[[int, int], Any] | None = None
+    close: Callable[[], None] | None = None
+    ds_only: bool = False
+
+
+def read_pixel_header(src: Any) -> PixelHeader:
+    """Parse the dataset of a path, file object or bytes up to its Pixel
+    Data element, without reading the pixels (a path is read with pread
+    later, frame by frame). Raises like read_dataset, and "truncated" when
+    the file ends before or inside the Pixel Data element header."""
+    fp, name, size, owned = _open(src)
+    fd = None
+    try:
+        base = fp.tell()
+        ds = _dcmread(fp, name, size, stop_before_pixels=True)
+        if str(ds.file_meta.get("TransferSyntaxUID", "")) == _DEFLATED:
+            # the bytes after the meta are not the dataset: let pydicom inflate it
+            fp.seek(base)
+            return PixelHeader(read_dataset(fp), name, ds_only=True)
+        pos = fp.tell() - base
+        if isinstance(src, (str, os.PathLike)):
+            fd = os.dup(fp.fileno())
+
+            def read(off: int, length: int, _fd: int = fd):
+                return os.pread(_fd, length, off)
+
+            def close(_fd: int = fd) -> None:
+                os.close(_fd)
+        else:
+            if isinstance(src, _BYTES):
+                data = memoryview(src).cast("B")
+            else:
+                fp.seek(base)
+                data = memoryview(fp.read())
+
+            def read(off: int, length: int, _mv=data):
+                return _mv[off:off + length]
+
+            close = None
+        head = bytes(read(pos, 12))
+        order = "big" if str(ds.file_meta.get("TransferSyntaxUID", "")) == _BIG_ENDIAN else "little"
+        if head[:4] != _PIXEL_TAG[order]:
+            if pos >= size or len(head) < 4:
+                raise InvalidInputError(
+                    f"{name}: the file ends at byte {size} without a (7FE0,0010) Pixel Data "
+                    "element: truncated, or not an image")
+            raise InvalidInputError(f"{name}: no Pixel Data element at byte {pos} "
+                                    f"(found tag {head[:4].hex()})")
+        if len(head) < 12:
+            raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, inside "
+                                    "the Pixel Data element's header")
+        # Files whose body is implicit VR despite an explicit transfer syntax
+        # exist (pydicom reads them with a warning): look at the bytes.
+        if head[4:6] in (b"OB", b"OW", b"UN", b"OF", b"OD"):
+            length, start = int.from_bytes(head[8:12], order), pos + 12
+        else:
+            length, start = int.from_bytes(head[4:8], order), pos + 8
+        fd = None  # owned by `close` now
+        return PixelHeader(ds, name, start, None if length == 0xFFFFFFFF else length, size,
+                           read, close)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if owned:
+            fp.close()

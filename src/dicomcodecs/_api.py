@@ -436,6 +436,8 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
     from pydicom.dataset import FileMetaDataset
     from pydicom.uid import generate_uid
 
+    _io.check_source(ds, "ds")
+    ds = _io.read_dataset(ds)
     uid = resolve(transfer_syntax)
     codec = get_encoder(uid)
     _check_options(codec, uid, options)
@@ -483,6 +485,8 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
 
 def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> Any:
     """Decode `ds`'s Pixel Data in place to Explicit VR Little Endian; return it."""
+    _io.check_source(ds, "ds")
+    ds = _io.read_dataset(ds)
     info = FrameInfo.from_dataset(ds)
     if info.transfer_syntax in NATIVE:
         return ds

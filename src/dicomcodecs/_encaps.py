@@ -67,11 +67,13 @@ def _parse_items(header_at: Any, start: int, end: int, what: str, needs_end: boo
         data_at = pos + 8
         if data_at + length > end:
             # keep what is there: the frames before it still decode
-            cut = (f"{what} ends at byte {end}, inside fragment {len(positions)} "
+            where = "the Basic Offset Table" if bot is None else f"fragment {len(positions)}"
+            cut = (f"{what} ends at byte {end}, inside {where} "
                    f"({end - data_at} of its {length} bytes present)")
+            if bot is None:
+                break
             length = end - data_at
-            if bot is not None:
-                cut_fragment = len(positions)
+            cut_fragment = len(positions)
         if bot is None:
             if length % 4:
                 raise DecodeError("Encapsulated Pixel Data", None,

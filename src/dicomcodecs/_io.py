@@ -215,6 +215,10 @@ def read_pixel_header(src: Any) -> PixelHeader:
         order = "big" if str(ds.file_meta.get("TransferSyntaxUID", "")) == _BIG_ENDIAN else "little"
         if head[:4] != _PIXEL_TAG[order]:
             if pos >= size or len(head) < 4:
+                # An image's attributes, or none at all, with nothing after them
+                if "Rows" in ds or len(ds) == 0 or len(head):
+                    raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, "
+                                            "before its (7FE0,0010) Pixel Data element")
                 raise InvalidInputError(
                     f"{name}: the file ends at byte {size} without a (7FE0,0010) Pixel Data "
                     "element: truncated, or not an image")

@@ -272,3 +272,38 @@ def test_buffers_are_bytearrays_as_pydicom_documents(syntax, registered):
     got = dec.as_array(ds, decoding_plugin="dicomcodecs")[0]
     if syntax != "jpeg-baseline":
         np.testing.assert_array_equal(got, arr)
+
+
+def _decode_in_worker(path):
+    """Runs in a spawned worker: ds.pixel_array, and whether our plugin
+    decoded it (a frame this large goes through _scratch's cache)."""
+    import dicomcodecs.pydicom
+    from dicomcodecs import _scratch
+
+    ds = pydicom.dcmread(path)
+    arr = ds.pixel_array
+    return arr, dicomcodecs.pydicom.is_registered(), _scratch.cached_bytes()
+
+
+@pytest.mark.nosanitize  # two interpreters started under ASan: slow, and not what it checks
+def test_spawned_workers_use_dicomcodecs_with_register_in_worker(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .conftest import write_native
+
+    arr = np.random.default_rng(9).integers(0, 4096, (512, 512), dtype=np.uint16)
+    ds = write_native(None, arr, bits_stored=12)
+    dc.compress(ds, "rle")
+    path = tmp_path / "rle.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=dcp.register_in_worker) as pool:
+        got, registered, cached = pool.submit(_decode_in_worker, str(path)).result()
+    np.testing.assert_array_equal(got, arr)
+    assert registered and cached == arr.nbytes
+    # without the initializer a spawned worker decodes with pydicom's own plugins
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        got, registered, cached = pool.submit(_decode_in_worker, str(path)).result()
+    np.testing.assert_array_equal(got, arr)
+    assert not registered and cached == 0

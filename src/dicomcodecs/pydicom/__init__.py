@@ -131,6 +131,31 @@ def register(first: bool = True) -> None:
     del ebase
 
 
+def register_in_worker(first: bool = True) -> None:
+    """Register the plugins in a worker process: pass it as the
+    ``initializer`` of a process pool, since a worker started with *spawn* or
+    *forkserver* (the default on macOS and Windows, and for
+    ``concurrent.futures`` under Python 3.14) imports pydicom afresh, without
+    the parent's registration. A *fork*ed worker inherits it.
+
+    Parameters
+    ----------
+    first : bool
+        As for :func:`register`: ahead of pydicom's own plugins (default).
+
+    Example
+    -------
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> import dicomcodecs.pydicom
+    >>> with ProcessPoolExecutor(initializer=dicomcodecs.pydicom.register_in_worker) as pool:
+    ...     shapes = list(pool.map(load_pixel_array_shape, paths))
+
+    ``multiprocessing.Pool(initializer=dicomcodecs.pydicom.register_in_worker)``
+    works the same way; with ``initargs=(False,)`` the plugins go last.
+    """
+    register(first=first)
+
+
 def unregister() -> None:
     """Remove everything register() added and restore pydicom's plugin order."""
     global _state

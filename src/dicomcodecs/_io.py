@@ -97,6 +97,29 @@ def _dcmread(fp: Any, name: str, size: int, *, stop_before_pixels: bool) -> Any:
     return ds
 
 
+def _cut_short(ds: Any, end: int) -> bool:
+    """Whether a dataset pydicom read without finding Pixel Data stops short
+    of `end` (absolute position where the file ends): pydicom drops an
+    element the file ends inside, silently. An image's attributes (Rows)
+    without Pixel Data, or no dataset at all, count as cut short too."""
+    if len(ds) == 0 or "Rows" in ds:
+        return True
+    return _element_end(ds, 0) < end
+
+
+def _element_end(ds: Any, base: int) -> int:
+    """Where the last element pydicom kept ends, from `base`; very large
+    when pydicom did not say (a parsed element, undefined length)."""
+    big = 1 << 62
+    if len(ds) == 0:
+        return big
+    last = ds._dict.get(list(ds.keys())[-1])
+    tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if tell is None or length is None or length == 0xFFFFFFFF:
+        return big
+    return tell + length - base
+
+
 def _open(src: Any) -> tuple[Any, str, int, bool]:
     """(binary file object positioned at the file's start, name, size from
     there, whether we opened it and must close it)."""
@@ -149,8 +172,8 @@ def read_dataset(src: Any, *, stop_before_pixels: bool = False) -> Any:
     try:
         start = fp.tell()
         ds = _dcmread(fp, name, size, stop_before_pixels=stop_before_pixels)
-        if "PixelData" not in ds and "Rows" in ds and fp.tell() - start >= size \
-                and not stop_before_pixels:
+        if "PixelData" not in ds and fp.tell() - start >= size \
+                and _cut_short(ds, start + size):
             raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, before "
                                     "its (7FE0,0010) Pixel Data element")
         return ds
@@ -211,14 +234,19 @@ def read_pixel_header(src: Any) -> PixelHeader:
                 return _mv[off:off + length]
 
             close = None
+        at_end = pos >= size
+        if at_end:
+            # pydicom drops an element the file ends inside (a partial tag
+            # included): look where the last one it kept ended instead
+            pos = min(pos, _element_end(ds, base))
         head = bytes(read(pos, 12))
         order = "big" if str(ds.file_meta.get("TransferSyntaxUID", "")) == _BIG_ENDIAN else "little"
-        if head[:4] != _PIXEL_TAG[order]:
-            if pos >= size or len(head) < 4:
-                # An image's attributes, or none at all, with nothing after them
-                if "Rows" in ds or len(ds) == 0 or len(head):
-                    raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, "
-                                            "before its (7FE0,0010) Pixel Data element")
+        tag = _PIXEL_TAG[order]
+        if head[:4] != tag:
+            if at_end and (len(head) or _cut_short(ds, base + size)):
+                raise InvalidInputError(f"{name}: truncated: the file ends at byte {size}, "
+                                        "before its (7FE0,0010) Pixel Data element")
+            if at_end:
                 raise InvalidInputError(
                     f"{name}: the file ends at byte {size} without a (7FE0,0010) Pixel Data "
                     "element: truncated, or not an image")

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _io, _threads
+from . import _io, _options, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
 from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError, UnsupportedError
 from ._info import FrameInfo
@@ -81,9 +81,49 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
 def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
                  as_rgb: bool = True, reduce: int = 0, frame: int | None = None,
                  threads: int | None = 1) -> np.ndarray:
-    """Decode one encoded frame to an array of shape (rows, columns[, samples]).
-    `threads` > 1 (None: all cores) lets an engine with threads of its own
-    (OpenJPEG) spend them on this one frame."""
+    """Decode one encoded frame.
+
+    Parameters
+    ----------
+    src : bytes-like
+        One frame's codestream (all its fragments joined).
+    info : FrameInfo
+        The frame's Image Pixel attributes and transfer syntax.
+    out : numpy.ndarray, optional
+        C-contiguous, writeable, of the shape and dtype returned.
+    as_rgb : bool
+        YBR_FULL / YBR_FULL_422 colour comes back as RGB (default); False
+        keeps the stored colour space where the codestream allows.
+    reduce : int
+        JPEG 2000 / HTJ2K only: drop `reduce` resolution levels (each side
+        becomes ceil(n / 2**reduce)).
+    frame : int, optional
+        The frame's index, for error messages.
+    threads : int or None
+        1 (default) decodes in the calling thread; more (None: all cores)
+        lets an engine with threads of its own (OpenJPEG) use them.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, columns) or (rows, columns, samples); `out` when given.
+
+    Raises
+    ------
+    DecodeError
+        The codestream is corrupt, truncated or disagrees with `info`.
+    UnsupportedError
+        No codec decodes ``info.transfer_syntax``.
+    InvalidInputError
+        `reduce` for another syntax, `threads` below 1.
+    TypeError, ValueError
+        `out` of the wrong kind, shape or dtype.
+
+    Example
+    -------
+    >>> info = FrameInfo("rle", 512, 512, 1, 16, 12, 1, "MONOCHROME2")
+    >>> arr = decode_frame(encoded, info)
+    """
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, frame)
     if out is None:
@@ -97,7 +137,36 @@ def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
 
 def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | None = None,
                   threads: int | None = None, as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
-    """Decode many frames, concurrently, into one (n, rows, columns[, samples]) array."""
+    """Decode many frames of one image, concurrently, into one array.
+
+    Parameters
+    ----------
+    frames : sequence of bytes-like
+        One codestream per frame.
+    info : FrameInfo
+        What every frame is.
+    out : numpy.ndarray, optional
+        C-contiguous, writeable, (n, rows, columns[, samples]), the dtype returned.
+    threads : int or None
+        None (default): all cores this process may use, capped by the frames;
+        1: the calling thread only.
+    as_rgb, reduce
+        As for :func:`decode_frame`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, rows, columns[, samples]).
+
+    Raises
+    ------
+    DecodeError, UnsupportedError, InvalidInputError
+        As for :func:`decode_frame`; a DecodeError names the frame.
+
+    Example
+    -------
+    >>> arr = decode_frames(list_of_codestreams, info, threads=4)
+    """
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, 0)
     n = len(frames)
@@ -309,9 +378,54 @@ def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_
 
 def pixel_array(ds_or_path: Any, *, frames: Any = None, threads: int | None = None,
                 as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
-    """Decode the chosen frames (all by default; an int, slice or list) of a
-    pydicom Dataset or a DICOM file. A single-frame image, or an int `frames`,
-    gives (rows, columns[, samples]); otherwise (n, rows, columns[, samples])."""
+    """Decode the pixel data of a DICOM file or dataset.
+
+    Parameters
+    ----------
+    ds_or_path : str, os.PathLike, binary file object, bytes or pydicom Dataset
+        A file's path; a file opened with ``"rb"`` (read from where it
+        stands); the bytes of a whole DICOM file (as a DICOMweb server
+        returns it); or a Dataset. A path is read lazily: the header, then
+        only the frames asked for.
+    frames : None, int, slice or list of int
+        Which frames (negative indices count from the end); None: all.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    as_rgb : bool
+        YBR_FULL / YBR_FULL_422 colour comes back as RGB (default).
+    reduce : int
+        JPEG 2000 / HTJ2K only: drop that many resolution levels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, columns[, samples]) for a single-frame image or an int
+        `frames`; (n, rows, columns[, samples]) otherwise. Native Bits
+        Allocated 1 data comes back as uint8 0/1, as pydicom gives it.
+
+    Raises
+    ------
+    TypeError
+        `ds_or_path`, `frames` or `threads` of a kind not listed above.
+    InvalidInputError
+        Not a DICOM file; a truncated file (the message says "truncated"
+        and where); a missing or impossible Image Pixel attribute (named);
+        `threads` below 1; `reduce` for another syntax.
+    FrameIndexError
+        A frame out of range (also an IndexError).
+    DecodeError
+        Corrupt or truncated pixel data; the message names codec and frame.
+    UnsupportedError
+        A transfer syntax no codec here decodes.
+    OSError
+        The path cannot be opened.
+
+    Example
+    -------
+    >>> arr = pixel_array("ct.dcm")                 # all frames
+    >>> first = pixel_array("cine.dcm", frames=0)   # (rows, columns[, 3])
+    >>> arr = pixel_array(requests.get(url).content)
+    """
     with _PixelSource(ds_or_path) as src:
         idx, frame_axis = src.select(frames)
         arr = _decode_selected(src, idx, threads, as_rgb, reduce)
@@ -320,7 +434,28 @@ def pixel_array(ds_or_path: Any, *, frames: Any = None, threads: int | None = No
 
 def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
                 reduce: int = 0) -> Iterator[np.ndarray]:
-    """Yield decoded frames one at a time, reading a file only as it goes."""
+    """Yield decoded frames one at a time, reading a file only as it goes.
+
+    Parameters
+    ----------
+    ds_or_path, frames, as_rgb, reduce
+        As for :func:`pixel_array`.
+
+    Yields
+    ------
+    numpy.ndarray
+        One frame, (rows, columns[, samples]).
+
+    Raises
+    ------
+    The errors of :func:`pixel_array`; bad input is found at the first
+    ``next()``, a corrupt frame when it is reached.
+
+    Example
+    -------
+    >>> for frame in iter_frames("cine.dcm", frames=slice(0, None, 10)):
+    ...     process(frame)
+    """
     src = _PixelSource(ds_or_path)
     try:
         idx, _ = src.select(frames)
@@ -381,7 +516,44 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
 
 def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
                  bits_stored: int | None = None, **options: Any) -> bytes:
-    """Encode one (rows, columns[, samples]) frame."""
+    """Encode one frame.
+
+    Parameters
+    ----------
+    arr : array-like of integers
+        (rows, columns) or (rows, columns, 3); 8 to 64-bit, signed or not
+        (Pixel Representation follows the dtype).
+    transfer_syntax : str
+        UID, pydicom keyword or alias (``"rle"``, ``"jpeg-ls-lossless"``, ...).
+    photometric_interpretation : str, optional
+        What the samples are: MONOCHROME2 (one sample) or RGB (three) by default.
+    bits_stored : int, optional
+        Default: the dtype's width.
+    **options
+        The syntax's encoder options, below; any other raises EncodeError.
+
+    Returns
+    -------
+    bytes
+        The codestream (not padded to even length).
+
+    Raises
+    ------
+    EncodeError
+        Pixels, options or attributes the codec cannot code; the message says why.
+    UnknownSyntaxError
+        A transfer syntax name dicomcodecs does not know.
+    UnsupportedError
+        No codec encodes that syntax.
+
+    Example
+    -------
+    >>> cs = encode_frame(arr, "jpeg-ls-near-lossless", bits_stored=12, jls_error=2)
+
+    Encoder options
+    ---------------
+{options}
+    """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, False)
     return codec.encode(arr, info, frame=0, **options)
@@ -390,7 +562,31 @@ def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: 
 def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
                   bits_stored: int | None = None, threads: int | None = None,
                   **options: Any) -> list[bytes]:
-    """Encode every frame of an (n, rows, columns[, samples]) array, concurrently."""
+    """Encode every frame of an (n, rows, columns[, samples]) array, concurrently.
+
+    Parameters
+    ----------
+    arr, transfer_syntax, photometric_interpretation, bits_stored, **options
+        As for :func:`encode_frame` (its docstring lists the options).
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+
+    Returns
+    -------
+    list of bytes
+        One codestream per frame.
+
+    Raises
+    ------
+    EncodeError, UnknownSyntaxError, UnsupportedError
+        As for :func:`encode_frame`.
+    InvalidInputError
+        `threads` below 1.
+
+    Example
+    -------
+    >>> frames = encode_frames(volume, "htj2k-lossless")
+    """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, True)
     out: list[bytes] = [b""] * arr.shape[0]
@@ -431,8 +627,52 @@ def _clear_pydicom_cache(ds: Any) -> None:
 def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
              generate_instance_uid: bool = True, encapsulate_ext: bool = False,
              **options: Any) -> Any:
-    """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
-    return it. Compressed sources are decoded first."""
+    """Compress a dataset's Pixel Data to `transfer_syntax`, in place.
+
+    Sets Transfer Syntax UID, Photometric Interpretation (what the
+    codestream holds, e.g. YBR_FULL_422, YBR_RCT), Planar Configuration,
+    encapsulation with a Basic Offset Table (Extended Offset Table when
+    needed or asked for) and, for lossy results, Lossy Image Compression,
+    its Ratio and Method. Compressed sources are decoded first.
+
+    Parameters
+    ----------
+    ds : pydicom Dataset, str, os.PathLike, binary file object or bytes
+        A Dataset is changed in place; anything else is read into a new one.
+    transfer_syntax : str
+        UID, pydicom keyword or alias.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    generate_instance_uid : bool
+        Give the result a new SOP Instance UID (default True).
+    encapsulate_ext : bool
+        Write an Extended Offset Table even when a Basic one would do.
+    **options
+        The syntax's encoder options, below.
+
+    Returns
+    -------
+    pydicom.Dataset
+        `ds` itself (or the dataset read), for chaining.
+
+    Raises
+    ------
+    TypeError
+        `ds` is none of the kinds above.
+    EncodeError, UnknownSyntaxError, UnsupportedError
+        As for :func:`encode_frame`; `ds` is left unchanged.
+    InvalidInputError, DecodeError
+        The source pixel data cannot be read, as for :func:`pixel_array`.
+
+    Example
+    -------
+    >>> ds = pydicom.dcmread("ct.dcm")
+    >>> compress(ds, "j2k", j2k_cr=[20]).save_as("ct_j2k.dcm")
+
+    Encoder options
+    ---------------
+{options}
+    """
     from pydicom.dataset import FileMetaDataset
     from pydicom.uid import generate_uid
 
@@ -484,7 +724,32 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
 
 
 def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> Any:
-    """Decode `ds`'s Pixel Data in place to Explicit VR Little Endian; return it."""
+    """Decode a dataset's Pixel Data in place to Explicit VR Little Endian.
+
+    Parameters
+    ----------
+    ds : pydicom Dataset, str, os.PathLike, binary file object or bytes
+        A Dataset is changed in place; anything else is read into a new one.
+        A native dataset is returned as it is.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    as_rgb : bool
+        YBR_FULL(_422) becomes RGB (default); Photometric Interpretation is
+        set to what the pixels are.
+
+    Returns
+    -------
+    pydicom.Dataset
+        `ds` itself (or the dataset read).
+
+    Raises
+    ------
+    The errors of :func:`pixel_array`.
+
+    Example
+    -------
+    >>> decompress(pydicom.dcmread("ct_j2k.dcm")).save_as("ct.dcm")
+    """
     _io.check_source(ds, "ds")
     ds = _io.read_dataset(ds)
     info = FrameInfo.from_dataset(ds)
@@ -506,3 +771,7 @@ def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> A
         ds.PlanarConfiguration = 0
     _clear_pydicom_cache(ds)
     return ds
+
+
+for _fn in (encode_frame, compress):
+    _fn.__doc__ = _fn.__doc__.replace("{options}", _options.text_table())

@@ -23,9 +23,20 @@ _BYTES = (bytes, bytearray, memoryview)
 
 
 def _is_dataset(obj: Any) -> bool:
-    from pydicom.dataset import Dataset
-
+    try:
+        from pydicom.dataset import Dataset
+    except ImportError:  # no pydicom, so no Dataset either
+        return False
     return isinstance(obj, Dataset)
+
+
+def _pydicom() -> Any:
+    try:
+        import pydicom
+    except ImportError:
+        raise ImportError("reading DICOM files needs pydicom: pip install "
+                          "'dicomcodecs[pydicom]'") from None
+    return pydicom
 
 
 def _is_binary_file(obj: Any) -> bool:
@@ -59,7 +70,7 @@ def check_source(src: Any, what: str = "the input") -> None:
 def _dcmread(fp: Any, name: str, size: int, *, stop_before_pixels: bool) -> Any:
     """pydicom.dcmread, its failures turned into 'not a DICOM file' and
     'truncated' InvalidInputErrors."""
-    import pydicom
+    pydicom = _pydicom()
     from pydicom.errors import InvalidDicomError
 
     start = fp.tell()

@@ -90,8 +90,33 @@ def _add_encoder(uid: str, state: dict[str, Any]) -> Any:
 
 def register(first: bool = True) -> None:
     """Add the 'dicomcodecs' plugins to every pydicom decoder and encoder
-    whose transfer syntax dicomcodecs serves; with first=True they go ahead of
-    pydicom's built-in plugins."""
+    whose transfer syntax dicomcodecs serves; a second call does nothing.
+
+    Parameters
+    ----------
+    first : bool
+        True (default): ahead of pydicom's own plugins, so ``ds.pixel_array``
+        uses dicomcodecs (pydicom 3 only: it reorders pydicom's plugin table);
+        False: after them, used when they are missing or fail.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ImportError
+        pydicom is not installed (``pip install 'dicomcodecs[pydicom]'``).
+
+    Example
+    -------
+    >>> import dicomcodecs.pydicom
+    >>> dicomcodecs.pydicom.register()
+    >>> pydicom.dcmread("ct_j2k.dcm").pixel_array   # decoded by dicomcodecs
+
+    Worker processes started with *spawn* do not inherit this: pass
+    :func:`register_in_worker` as the pool's ``initializer``.
+    """
     global _state
     if _state is not None:
         return
@@ -143,6 +168,15 @@ def register_in_worker(first: bool = True) -> None:
     first : bool
         As for :func:`register`: ahead of pydicom's own plugins (default).
 
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ImportError
+        pydicom is not installed in the worker's environment.
+
     Example
     -------
     >>> from concurrent.futures import ProcessPoolExecutor
@@ -157,7 +191,21 @@ def register_in_worker(first: bool = True) -> None:
 
 
 def unregister() -> None:
-    """Remove everything register() added and restore pydicom's plugin order."""
+    """Remove everything :func:`register` added and restore pydicom's
+    plugin order; does nothing when not registered.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    Nothing.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.unregister()
+    """
     global _state
     if _state is None:
         return
@@ -191,4 +239,11 @@ def unregister() -> None:
 
 
 def is_registered() -> bool:
+    """Whether :func:`register` is in effect in this process.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.is_registered()
+    False
+    """
     return _state is not None

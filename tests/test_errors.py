@@ -438,3 +438,21 @@ def test_no_attribute_index_or_key_error_escapes_on_garbage():
                 pytest.fail(f"{type(exc).__name__} escaped: {exc}")
             except IndexError as exc:
                 assert isinstance(exc, dc.FrameIndexError), exc
+
+
+def test_decode_frame_argument_types():
+    arr = np.arange(16, dtype=np.uint8).reshape(4, 4)
+    enc = dc.encode_frame(arr, RLE)
+    info = dc.FrameInfo(RLE, 4, 4, 1, 8, 8, 0, "MONOCHROME2")
+    with pytest.raises(TypeError, match="info must be a dicomcodecs.FrameInfo, not str"):
+        dc.decode_frame(enc, "rle")
+    with pytest.raises(TypeError, match="info must be a dicomcodecs.FrameInfo"):
+        dc.decode_frames([enc], None)
+    with pytest.raises(TypeError, match="frames must be a sequence of bytes-like"):
+        dc.decode_frames(enc, info)
+    with pytest.raises(TypeError, match="frames must be a sequence of bytes-like"):
+        dc.decode_frames(5, info)
+    # any iterable of codestreams will do
+    np.testing.assert_array_equal(dc.decode_frames((e for e in [enc, enc]), info)[1], arr)
+    with pytest.raises(dc.InvalidInputError, match="out must have shape"):
+        dc.decode_frame(enc, info, out=np.zeros(3))

@@ -47,14 +47,19 @@ def _output_spec(codec: Any, info: FrameInfo, as_rgb: bool, reduce: int, frame: 
     return shape, dtype, pi
 
 
+def _check_info(info: Any) -> None:
+    if not isinstance(info, FrameInfo):
+        raise TypeError(f"info must be a dicomcodecs.FrameInfo, not {type(info).__name__}")
+
+
 def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError("out must be a numpy array")
     if out.shape != shape or out.dtype != dtype:
-        raise ValueError(f"out must have shape {shape} and dtype {dtype}, "
+        raise InvalidInputError(f"out must have shape {shape} and dtype {dtype}, "
                          f"not {out.shape} and {out.dtype}")
     if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be C-contiguous and writeable")
+        raise InvalidInputError("out must be C-contiguous and writeable")
     return out
 
 
@@ -124,6 +129,7 @@ def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
     >>> info = FrameInfo("rle", 512, 512, 1, 16, 12, 1, "MONOCHROME2")
     >>> arr = decode_frame(encoded, info)
     """
+    _check_info(info)
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, frame)
     if out is None:
@@ -167,6 +173,14 @@ def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | N
     -------
     >>> arr = decode_frames(list_of_codestreams, info, threads=4)
     """
+    _check_info(info)
+    if not (hasattr(frames, "__len__") and hasattr(frames, "__getitem__")) \
+            or isinstance(frames, (bytes, bytearray, memoryview, str)):
+        if isinstance(frames, (bytes, bytearray, memoryview, str)) or \
+                not hasattr(frames, "__iter__"):
+            raise TypeError(f"frames must be a sequence of bytes-like codestreams, one per "
+                            f"frame, not {type(frames).__name__}")
+        frames = list(frames)
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, 0)
     n = len(frames)

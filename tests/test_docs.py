@@ -63,6 +63,6 @@ def test_readme_stands_alone():
         assert not link.startswith(("../", "/")), link
         if not re.match(r"\w+://", link):
             assert (README.parent / link.split("#")[0]).exists(), link
-    for extra in ("`pydicom`", "`test`", "`bench`"):
+    for extra in ("`pydicom`", "`png`", "`test`", "`bench`"):
         assert extra in text
     assert "register_in_worker" in text

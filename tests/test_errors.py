@@ -247,6 +247,21 @@ def test_read_dataset(tmp_path):
     assert read_dataset(ds) is ds
     with pytest.raises(dc.InvalidInputError, match="truncated"):
         read_dataset(data[:600])
+    # pydicom reads a file cut inside its Pixel Data without a word; we do not
+    for cut in (len(data) - 3000, _pixel_start(data) + 30):
+        for stop in (False, True):
+            with pytest.raises(dc.InvalidInputError) as exc:
+                read_dataset(data[:cut], stop_before_pixels=stop)
+            assert exc.value.reason == "truncated: the file ends inside its Pixel Data"
+            assert str(exc.value) == f"<{cut} bytes>: {exc.value.reason}"
+    # no preamble: refused unless forced (the CLI forces files it recognised)
+    native = find_testfile("MR_small.dcm").read_bytes()
+    raw = native[144 + int.from_bytes(native[140:144], "little"):]  # no preamble, no meta
+    with pytest.raises(dc.InvalidInputError, match="not a DICOM file"):
+        read_dataset(raw)
+    ds = read_dataset(raw, force=True)
+    assert ds.file_meta.TransferSyntaxUID == EXPLICIT  # the encoding pydicom found
+    np.testing.assert_array_equal(dc.pixel_array(ds), dc.pixel_array(native))
     with pytest.raises(dc.InvalidInputError, match="not a DICOM file"):
         read_dataset(b"x" * 500)
     with pytest.raises(TypeError, match="binary file object"):

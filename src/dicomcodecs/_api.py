@@ -214,15 +214,16 @@ class _PixelSource:
         try:
             self.info = FrameInfo.from_dataset(ds)
         except InvalidInputError as exc:
-            raise type(exc)(f"{self.name}: {exc}") from None
+            raise type(exc)(str(exc), source=self.name) from None
         try:
             self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
         except (TypeError, ValueError):
-            raise InvalidInputError(f"{self.name}: (0028,0008) Number of Frames is "
-                                    f"{ds.get('NumberOfFrames')!r}, not a number") from None
+            raise InvalidInputError(f"(0028,0008) Number of Frames is "
+                                    f"{ds.get('NumberOfFrames')!r}, not a number",
+                                    source=self.name) from None
         if self.n_frames < 1:
-            raise InvalidInputError(f"{self.name}: (0028,0008) Number of Frames is "
-                                    f"{self.n_frames}")
+            raise InvalidInputError(f"(0028,0008) Number of Frames is {self.n_frames}",
+                                    source=self.name)
         self.has_frame_axis = "NumberOfFrames" in ds and self.n_frames != 1 or self.n_frames > 1
         self.native = self.info.transfer_syntax in NATIVE
         self.codec_name = describe(self.info.transfer_syntax)
@@ -265,8 +266,8 @@ class _PixelSource:
             if self.native:
                 if end > head.size:
                     raise InvalidInputError(
-                        f"{self.name}: truncated: the Pixel Data element says {head.length} "
-                        f"bytes, the file holds {head.size - head.start}")
+                        f"truncated: the Pixel Data element says {head.length} bytes, the "
+                        f"file holds {head.size - head.start}", source=self.name)
                 self._native = memoryview(head.read(head.start, end - head.start))
                 return
             self._index(fragments_from_file(head.read, head.start, end))
@@ -295,8 +296,9 @@ class _PixelSource:
                 raise TypeError(f"frames must be None, an int, a slice or a list of ints; "
                                 f"got {type(i).__name__} {i!r}")
             if not -n <= i < n:
-                raise FrameIndexError(f"{self.name}: frame {int(i)} is out of range: it has "
-                                      f"{n} frame{'s' if n != 1 else ''} (0 to {n - 1})")
+                raise FrameIndexError(f"frame {int(i)} is out of range: it has {n} "
+                                      f"frame{'s' if n != 1 else ''} (0 to {n - 1})",
+                                      source=self.name)
             return int(i) % n
 
         if frames is None:

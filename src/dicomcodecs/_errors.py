@@ -35,7 +35,14 @@ class DicomCodecsError(Exception):
 
 class InvalidInputError(DicomCodecsError, ValueError):
     """The input is not usable: not DICOM, truncated, an attribute missing or
-    out of range, or an argument value dicomcodecs refuses."""
+    out of range, or an argument value dicomcodecs refuses. `source` names
+    the input when there is one (the message starts with it); `reason` is
+    the message without it."""
+
+    def __init__(self, reason: str, *, source: str | None = None) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}" if source else reason)
 
 
 class FrameIndexError(InvalidInputError, IndexError):

@@ -168,14 +168,9 @@ def register_in_worker(first: bool = True) -> None:
     first : bool
         As for :func:`register`: ahead of pydicom's own plugins (default).
 
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    ImportError
-        pydicom is not installed in the worker's environment.
+    Returns and Raises
+    ------------------
+    As :func:`register` (None; ImportError without pydicom in the worker).
 
     Example
     -------

@@ -19,7 +19,7 @@ import pytest
 import dicomcodecs as dc
 from dicomcodecs import registry
 
-from .conftest import find_testfile, write_native
+from .conftest import find_testfile
 
 RLE = "1.2.840.10008.1.2.5"
 EXPLICIT = "1.2.840.10008.1.2.1"

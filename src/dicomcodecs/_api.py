@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from . import _io, _options, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
-from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError, UnsupportedError
+from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError
 from ._info import FrameInfo
 from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder

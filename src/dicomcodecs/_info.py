@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InvalidInputError, UnsupportedError
-from ._uids import NATIVE, resolve
+from ._uids import resolve
 
 _DTYPES = {
     (8, 0): np.uint8, (8, 1): np.int8,

@@ -347,7 +347,7 @@ def test_compress_sets_the_lossy_attributes_only_when_lossy():
     (LOSSLESS, np.zeros((4, 4, 3), np.int16), {}, "must be unsigned"),
     (LOSSLESS, np.zeros((4, 4), np.uint32), {}, "Bits Allocated 8 or 16"),
     (LOSSLESS, np.zeros((4, 4, 4), np.uint8), {"photometric_interpretation": "RGB"},
-     "needs 3 samples"),
+     "must be 1 or 3"),
     (LOSSLESS, np.zeros((4, 4), np.uint8), {"distance": 1.0}, "takes only 'effort'"),
     (JXL, np.zeros((4, 4), np.uint8), {"distance": 30}, "distance=30"),
     (JXL, np.zeros((4, 4), np.uint8), {"effort": 0}, "effort=0"),

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ._clibatch import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Outcome, reason, run_batch
-from ._clifiles import (Input, Refused, frame_count, pixel_data_ends, read_input, skip_existing,
-                        write_whole)
+from ._clifiles import Input, Refused, frame_count, read_input, skip_existing, write_whole
+from ._io import pixel_data_ends
 
 EXIT_USAGE = 2
 

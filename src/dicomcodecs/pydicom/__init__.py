@@ -111,8 +111,33 @@ def _add_decoder(uid: str, state: dict[str, Any]) -> Any:
 
 def register(first: bool = True) -> None:
     """Add the 'dicomcodecs' plugins to every pydicom decoder and encoder
-    whose transfer syntax dicomcodecs serves; with first=True they go ahead of
-    pydicom's built-in plugins."""
+    whose transfer syntax dicomcodecs serves; a second call does nothing.
+
+    Parameters
+    ----------
+    first : bool
+        True (default): ahead of pydicom's own plugins, so ``ds.pixel_array``
+        uses dicomcodecs (pydicom 3 only: it reorders pydicom's plugin table);
+        False: after them, used when they are missing or fail.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ImportError
+        pydicom is not installed (``pip install 'dicomcodecs[pydicom]'``).
+
+    Example
+    -------
+    >>> import dicomcodecs.pydicom
+    >>> dicomcodecs.pydicom.register()
+    >>> pydicom.dcmread("ct_j2k.dcm").pixel_array   # decoded by dicomcodecs
+
+    Worker processes started with *spawn* do not inherit this: pass
+    :func:`register_in_worker` as the pool's ``initializer``.
+    """
     global _state
     if _state is not None:
         return
@@ -153,8 +178,51 @@ def register(first: bool = True) -> None:
     del ebase
 
 
+def register_in_worker(first: bool = True) -> None:
+    """Register the plugins in a worker process: pass it as the
+    ``initializer`` of a process pool, since a worker started with *spawn* or
+    *forkserver* (the default on macOS and Windows, and for
+    ``concurrent.futures`` under Python 3.14) imports pydicom afresh, without
+    the parent's registration. A *fork*ed worker inherits it.
+
+    Parameters
+    ----------
+    first : bool
+        As for :func:`register`: ahead of pydicom's own plugins (default).
+
+    Returns and Raises
+    ------------------
+    As :func:`register` (None; ImportError without pydicom in the worker).
+
+    Example
+    -------
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> import dicomcodecs.pydicom
+    >>> with ProcessPoolExecutor(initializer=dicomcodecs.pydicom.register_in_worker) as pool:
+    ...     shapes = list(pool.map(load_pixel_array_shape, paths))
+
+    ``multiprocessing.Pool(initializer=dicomcodecs.pydicom.register_in_worker)``
+    works the same way; with ``initargs=(False,)`` the plugins go last.
+    """
+    register(first=first)
+
+
 def unregister() -> None:
-    """Remove everything register() added and restore pydicom's plugin order."""
+    """Remove everything :func:`register` added and restore pydicom's
+    plugin order; does nothing when not registered.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    Nothing.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.unregister()
+    """
     global _state
     if _state is None:
         return
@@ -192,4 +260,11 @@ def unregister() -> None:
 
 
 def is_registered() -> bool:
+    """Whether :func:`register` is in effect in this process.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.is_registered()
+    False
+    """
     return _state is not None

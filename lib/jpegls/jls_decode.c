@@ -626,7 +626,7 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
             if (g > 0 && (rc = restart(ps, &d, marker++, scanno, g)) != DC_OK) break;
             jls_state_reset(&d.st, &d.c);
             for (int k = 0; k < ns; k++)
-                memset(prev[k] - 1, 0, 2 * ((size_t)w[k] + 2) * sizeof(int32_t));
+                memset(mem + off[k], 0, 2 * ((size_t)w[k] + 2) * sizeof(int32_t));
         }
         if (sh->ilv == 2) {
             for (int k = 0; k < ns; k++) border(prev[k], cur[k], w[k]);

@@ -218,7 +218,7 @@ def test_truncated_scan_fails_at_once_saying_so():
         with pytest.raises(dc.DecodeError, match="truncated") as exc:
             dc.decode_frame(frame[:cut], info)
         # stops at the line where the data ran out, not at the frame's end
-        assert time.perf_counter() - t0 < 0.2
+        assert time.perf_counter() - t0 < 0.5
         assert "ends at line" in str(exc.value)
 
 

@@ -149,86 +149,190 @@ typedef struct dec {
     jls_state st;
     const int8_t *q;       /* quant table, indexed by difference + maxval */
     jls_br br;
-    int32_t near2p1;       /* 2 * NEAR + 1 */
-    int32_t range_mul;     /* RANGE * (2 * NEAR + 1) */
     int failed;            /* a code word no encoder writes */
 } dec;
 
-/* A limited-length Golomb code word (T.87 A.5.3); -1 when damaged. */
-static inline int32_t dec_value(dec *d, int k, int limit)
+/* What one line's loop works with, copied into a local so that the compiler
+ * keeps the bit reader and the parameters in registers (stores to the
+ * contexts could otherwise alias them). */
+typedef struct kx {
+    jls_br br;
+    int32_t maxval, near, near2p1, range, range_mul, limit, qbpp, reset;
+    jls_ctx *ctx;
+    jls_state *st;
+    int failed;
+} kx;
+
+static inline void kx_load(kx *x, dec *d)
 {
-    const int qbpp = d->c.qbpp;
-    int hb = br_zeros(&d->br, limit - qbpp - 1);
-    if (hb < 0) return -1;
-    if (hb == limit - qbpp - 1) return (int32_t)br_get(&d->br, qbpp) + 1;
-    if (k == 0) return hb;
-    return (int32_t)(((uint32_t)hb << k) | br_get(&d->br, k));
+    x->br = d->br;
+    x->maxval = d->c.maxval;
+    x->near = d->c.near;
+    x->near2p1 = 2 * d->c.near + 1;
+    x->range = d->c.range;
+    x->range_mul = d->c.range * x->near2p1;
+    x->limit = d->c.limit;
+    x->qbpp = d->c.qbpp;
+    x->reset = d->c.reset;
+    x->ctx = d->st.ctx;
+    x->st = &d->st;
+    x->failed = 0;
 }
 
-static inline int32_t fix_rx(const dec *d, int32_t rx, int lossless)
+static inline void kx_store(const kx *x, dec *d)
 {
-    const int32_t near = lossless ? 0 : d->c.near;
-    if (rx < -near) rx += d->range_mul;
-    else if (rx > d->c.maxval + near) rx -= d->range_mul;
+    d->br = x->br;
+    d->failed |= x->failed;
+}
+
+/* Refill and the rare Golomb paths take and return the reader by value, so
+ * that the caller's copy never has its address taken. */
+static __attribute__((noinline)) jls_br br_refill(jls_br b)
+{
+    br_fill_slow(&b);
+    return b;
+}
+
+static inline void br_top(jls_br *b)
+{
+    if (!b->ff && b->end - b->p >= 8) {
+        uint64_t v = load_be64(b->p), x = ~v;
+        if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)) {
+            int nb = (64 - b->bits) >> 3;
+            b->cache |= (v & (~0ull << (64 - 8 * nb))) >> b->bits;
+            b->bits += 8 * nb;
+            b->p += nb;
+            return;
+        }
+    }
+    /* Byte by byte near an 0xFF (run codes of flat areas make many). */
+    while (b->bits <= 56) {
+        if (b->stop || b->end - b->p < 2) {
+            *b = br_refill(*b);
+            return;
+        }
+        uint8_t c = b->p[0];
+        if (b->ff) {
+            b->cache |= (uint64_t)c << (57 - b->bits);
+            b->bits += 7;
+            b->ff = 0;
+        } else {
+            if (c == 0xFF && (b->p[1] & 0x80)) {
+                *b = br_refill(*b);
+                return;
+            }
+            b->cache |= (uint64_t)c << (56 - b->bits);
+            b->bits += 8;
+            b->ff = c == 0xFF;
+        }
+        b->p++;
+    }
+}
+
+typedef struct br_val {
+    jls_br b;
+    int32_t v;
+} br_val;
+
+/* The general limited-length Golomb decoder (T.87 A.5.3); v -1 when damaged. */
+static __attribute__((noinline)) br_val dec_value_slow(jls_br b, int k, int limit, int qbpp)
+{
+    br_val r;
+    int hb = br_zeros(&b, limit - qbpp - 1);
+    if (hb < 0) r.v = -1;
+    else if (hb == limit - qbpp - 1) r.v = (int32_t)br_get(&b, qbpp) + 1;
+    else if (k == 0) r.v = hb;
+    else r.v = (int32_t)(((uint32_t)hb << k) | br_get(&b, k));
+    r.b = b;
+    return r;
+}
+
+/* A Golomb code word: the short ones (unary part and k bits within the
+ * cache) without a loop or a second refill. */
+static inline int32_t dec_value(kx *x, int k, int limit)
+{
+    jls_br *b = &x->br;
+    if (b->bits < 40) br_top(b);
+    uint64_t c = b->cache;
+    int z = c ? __builtin_clzll(c) : 64;
+    if (__builtin_expect(z < limit - x->qbpp - 1 && z + 1 + k <= b->bits, 1)) {
+        uint64_t c2 = c << z << 1;
+        b->cache = c2 << k;
+        b->bits -= z + 1 + k;
+        return (int32_t)(((uint32_t)z << k) + (uint32_t)((c2 >> 32) >> (32 - k)));
+    }
+    br_val r = dec_value_slow(*b, k, limit, x->qbpp);
+    *b = r.b;
+    return r.v;
+}
+
+static inline int32_t fix_rx(const kx *x, int32_t rx, int lossless, int pow2)
+{
+    if (pow2) return rx & x->maxval;
+    const int32_t near = lossless ? 0 : x->near;
+    if (rx < -near) rx += x->range_mul;
+    else if (rx > x->maxval + near) rx -= x->range_mul;
     if (rx < 0) return 0;
-    if (rx > d->c.maxval) return d->c.maxval;
+    if (rx > x->maxval) return x->maxval;
     return rx;
 }
 
-static inline int32_t dec_regular(dec *d, int32_t q, int32_t ra, int32_t rb, int32_t rc,
-                                  int lossless)
+static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int32_t rc,
+                                  int lossless, int pow2)
 {
     const int32_t sign = q >> 31;
-    jls_ctx *cx = &d->st.ctx[(q ^ sign) - sign];
+    jls_ctx *cx = &x->ctx[(q ^ sign) - sign];
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
-    else if (px > d->c.maxval) px = d->c.maxval;
+    else if (px > x->maxval) px = x->maxval;
     const int k = jls_golomb_k(cx->a, cx->n);
-    int32_t m = dec_value(d, k, d->c.limit);
-    if ((uint32_t)m > (uint32_t)d->c.range) {
-        d->failed = 1;
+    int32_t m = dec_value(x, k, x->limit);
+    if (__builtin_expect((uint32_t)m > (uint32_t)x->range, 0)) {
+        x->failed = 1;
         return 0;
     }
-    int32_t e = (m & 1) ? -((m + 1) >> 1) : (m >> 1);
-    if (lossless && k == 0 && 2 * cx->b <= -cx->n) e = -e - 1;
-    jls_update(cx, e, lossless ? 1 : d->near2p1, d->c.reset);
-    if (!lossless) e *= d->near2p1;
-    return fix_rx(d, px + ((e ^ sign) - sign), lossless);
+    int32_t e = (m >> 1) ^ -(m & 1);
+    if (lossless) e ^= -(int32_t)(k == 0 && 2 * cx->b <= -cx->n);
+    jls_update(cx, e, lossless ? 1 : x->near2p1, x->reset);
+    if (!lossless) e *= x->near2p1;
+    return fix_rx(x, px + ((e ^ sign) - sign), lossless, pow2);
 }
 
 /* The error of a run interruption sample with RItype `it` (T.87 A.7.2). */
-static inline int32_t dec_ri_error(dec *d, int it, int ri)
+static inline int32_t dec_ri_error(kx *x, int it, int ri)
 {
-    const int32_t n = d->st.ri_n[it], nn = d->st.ri_nn[it];
-    const int k = jls_golomb_k(d->st.ri_a[it] + (uint32_t)((n >> 1) * it), n);
-    int32_t m = dec_value(d, k, d->c.limit - jls_J[ri] - 1);
-    if ((uint32_t)m > (uint32_t)d->c.range) {
-        d->failed = 1;
+    jls_state *st = x->st;
+    const int32_t n = st->ri_n[it], nn = st->ri_nn[it];
+    const int k = jls_golomb_k(st->ri_a[it] + (uint32_t)((n >> 1) * it), n);
+    int32_t m = dec_value(x, k, x->limit - jls_J[ri] - 1);
+    if ((uint32_t)m > (uint32_t)x->range) {
+        x->failed = 1;
         return 0;
     }
     const int32_t t = m + it, map = t & 1, eabs = (t + map) >> 1;
     const int32_t e = ((k != 0 || 2 * nn >= n) == map) ? -eabs : eabs;
-    if (e < 0) d->st.ri_nn[it]++;
-    d->st.ri_a[it] += (uint32_t)((m + 1 - it) >> 1);
-    if (n == d->c.reset) {
-        d->st.ri_a[it] >>= 1;
-        d->st.ri_n[it] >>= 1;
-        d->st.ri_nn[it] >>= 1;
+    if (e < 0) st->ri_nn[it]++;
+    st->ri_a[it] += (uint32_t)((m + 1 - it) >> 1);
+    if (n == x->reset) {
+        st->ri_a[it] >>= 1;
+        st->ri_n[it] >>= 1;
+        st->ri_nn[it] >>= 1;
     }
-    d->st.ri_n[it]++;
+    st->ri_n[it]++;
     return e;
 }
 
 /* The run length code (T.87 A.7.1.2) for at most `remain` samples; returns
  * the run length, remain meaning the run reaches the end of the line. */
-static inline int32_t dec_run(dec *d, int32_t *ri, int32_t remain)
+static inline int32_t dec_run(kx *x, int32_t *ri, int32_t remain)
 {
+    jls_br *b = &x->br;
     int32_t cnt = 0;
     for (;;) {
-        if (d->br.bits < 1) br_fill(&d->br);
-        int bit = (int)(d->br.cache >> 63);
-        d->br.cache <<= 1;
-        d->br.bits--;
+        if (b->bits < 1) br_top(b);
+        int bit = (int)(b->cache >> 63);
+        b->cache <<= 1;
+        b->bits--;
         if (!bit) break;
         int32_t r = (int32_t)1 << jls_J[*ri];
         int32_t count = r < remain - cnt ? r : remain - cnt;
@@ -236,115 +340,157 @@ static inline int32_t dec_run(dec *d, int32_t *ri, int32_t remain)
         if (count == r && *ri < 31) (*ri)++;
         if (cnt == remain) return cnt;
     }
-    if (jls_J[*ri]) cnt += (int32_t)br_get(&d->br, jls_J[*ri]);
+    if (jls_J[*ri]) {
+        if (b->bits < jls_J[*ri]) br_top(b);
+        cnt += (int32_t)(b->cache >> (64 - jls_J[*ri]));
+        b->cache <<= jls_J[*ri];
+        b->bits -= jls_J[*ri];
+    }
     if (cnt > remain) {
-        d->failed = 1;
+        x->failed = 1;
         return remain;
     }
     return cnt;
+}
+
+static inline int32_t dec_ri_sample(kx *x, int it, int32_t ra, int32_t rb, int ri, int lossless,
+                                    int pow2)
+{
+    int32_t e = dec_ri_error(x, it, ri);
+    if (!lossless) e *= x->near2p1;
+    if (it) return fix_rx(x, ra + e, lossless, pow2);
+    return fix_rx(x, rb + (rb < ra ? -e : e), lossless, pow2);
 }
 
 /* One line of one component (interleave none or line). prev/cur point at
  * sample 0; [-1] and [w] exist. */
 static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const int32_t *prev,
                                                                 int32_t *cur, int32_t w,
-                                                                int32_t *ri, int lossless)
+                                                                int32_t *ri_p, int lossless,
+                                                                int pow2)
 {
+    kx x;
+    kx_load(&x, d);
     const int8_t *q = d->q;
-    const int32_t near = lossless ? 0 : d->c.near;
+    const int32_t near = lossless ? 0 : x.near;
+    int32_t ri = *ri_p;
     int32_t rb = prev[-1], rd = prev[0];
-    int32_t x = 0;
-    while (x < w) {
-        int32_t ra = cur[x - 1], rc = rb;
+    int32_t ra = cur[-1];
+    int32_t i = 0;
+    while (i < w) {
+        int32_t rc = rb;
         rb = rd;
-        rd = prev[x + 1];
+        rd = prev[i + 1];
         int32_t qs = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
         if (qs != 0) {
-            cur[x] = dec_regular(d, qs, ra, rb, rc, lossless);
-            x++;
+            ra = dec_regular(&x, qs, ra, rb, rc, lossless, pow2);
+            cur[i++] = ra;
             continue;
         }
-        int32_t run = dec_run(d, ri, w - x);
-        for (int32_t i = 0; i < run; i++) cur[x + i] = ra;
-        x += run;
-        if (x < w) {
-            rb = prev[x];
+        int32_t run = dec_run(&x, &ri, w - i);
+        for (int32_t j = 0; j < run; j++) cur[i + j] = ra;
+        i += run;
+        if (i < w) {
+            rb = prev[i];
             int32_t diff = ra - rb;
             int it = (diff < 0 ? -diff : diff) <= near;
-            int32_t e = dec_ri_error(d, it, *ri);
-            if (!lossless) e *= d->near2p1;
-            int32_t rx;
-            if (it) rx = ra + e;
-            else rx = rb + (rb < ra ? -e : e);
-            cur[x] = fix_rx(d, rx, lossless);
-            if (*ri > 0) (*ri)--;
-            x++;
+            ra = dec_ri_sample(&x, it, ra, rb, ri, lossless, pow2);
+            cur[i++] = ra;
+            if (ri > 0) ri--;
         }
-        rb = prev[x - 1];
-        rd = prev[x];
-        if (d->failed) return;
+        rb = prev[i - 1];
+        rd = prev[i];
+        if (x.failed) break;
     }
+    *ri_p = ri;
+    kx_store(&x, d);
+}
+
+static void dec_line_pow2(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+{
+    dec_line_impl(d, prev, cur, w, ri, 1, 1);
 }
 
 static void dec_line_lossless(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    dec_line_impl(d, prev, cur, w, ri, 1);
+    dec_line_impl(d, prev, cur, w, ri, 1, 0);
 }
 
 static void dec_line_near(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    dec_line_impl(d, prev, cur, w, ri, 0);
+    dec_line_impl(d, prev, cur, w, ri, 0, 0);
 }
 
-/* One line of nc components interleaved by sample: contexts shared, run
- * mode when every component's gradients are flat, run interruption samples
- * coded in the RItype 0 context against Rb (as CharLS does). */
-static void dec_line_sample(dec *d, int32_t *const *prev, int32_t *const *cur, int nc, int32_t w,
-                            int32_t *ri)
+/* One line of nc components interleaved by sample, held as pixels
+ * (sample c of pixel i at [i * nc + c], one pixel of border each side):
+ * contexts shared, run mode when every component's gradients are flat, run
+ * interruption samples coded in the RItype 0 context against Rb (as CharLS
+ * does). */
+static inline __attribute__((always_inline)) void dec_sample_impl(
+    dec *d, const int32_t *prev, int32_t *cur, const int nc, int32_t w, int32_t *ri_p,
+    int lossless, int pow2)
 {
+    kx x;
+    kx_load(&x, d);
     const int8_t *q = d->q;
-    const int lossless = d->c.near == 0;
-    const int32_t near = d->c.near;
-    int32_t x = 0;
-    while (x < w) {
-        int32_t qs[JLS_MAX_COMPONENTS];
+    int32_t ri = *ri_p;
+    int32_t i = 0;
+    while (i < w) {
+        int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
+        const int32_t *p = prev + i * nc;
+        int32_t *o = cur + i * nc;
         int flat = 1;
+#pragma GCC unroll 4
         for (int c = 0; c < nc; c++) {
-            const int32_t *p = prev[c];
-            int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1], rd = p[x + 1];
+            int32_t ra = o[c - nc], rb = p[c], rc = p[c - nc], rd = p[c + nc];
             qs[c] = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
             flat &= qs[c] == 0;
         }
         if (!flat) {
-            for (int c = 0; c < nc; c++) {
-                const int32_t *p = prev[c];
-                int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1];
-                cur[c][x] = lossless ? dec_regular(d, qs[c], ra, rb, rc, 1)
-                                     : dec_regular(d, qs[c], ra, rb, rc, 0);
-            }
-            x++;
-            if (d->failed) return;
+#pragma GCC unroll 4
+            for (int c = 0; c < nc; c++)
+                o[c] = dec_regular(&x, qs[c], o[c - nc], p[c], p[c - nc], lossless, pow2);
+            i++;
+            if (x.failed) break;
             continue;
         }
-        int32_t run = dec_run(d, ri, w - x);
-        for (int c = 0; c < nc; c++) {
-            int32_t ra = cur[c][x - 1];
-            for (int32_t i = 0; i < run; i++) cur[c][x + i] = ra;
-        }
-        x += run;
-        if (x < w) {
-            for (int c = 0; c < nc; c++) {
-                int32_t ra = cur[c][x - 1], rb = prev[c][x];
-                int32_t e = dec_ri_error(d, 0, *ri);
-                if (!lossless) e *= d->near2p1;
-                cur[c][x] = fix_rx(d, rb + (rb < ra ? -e : e), lossless);
+        int32_t run = dec_run(&x, &ri, w - i);
+        if (nc == 3) {
+            const int32_t a0 = o[-3], a1 = o[-2], a2 = o[-1];
+            for (int32_t j = 0; j < run; j++) {
+                o[3 * j] = a0;
+                o[3 * j + 1] = a1;
+                o[3 * j + 2] = a2;
             }
-            (void)near;
-            if (*ri > 0) (*ri)--;
-            x++;
+        } else {
+            for (int c = 0; c < nc; c++) {
+                const int32_t a = o[c - nc];
+                for (int32_t j = 0; j < run; j++) o[j * nc + c] = a;
+            }
         }
-        if (d->failed) return;
+        i += run;
+        if (i < w) {
+            p = prev + i * nc;
+            o = cur + i * nc;
+            for (int c = 0; c < nc; c++)
+                o[c] = dec_ri_sample(&x, 0, o[c - nc], p[c], ri, lossless, pow2);
+            if (ri > 0) ri--;
+            i++;
+        }
+        if (x.failed) break;
     }
+    *ri_p = ri;
+    kx_store(&x, d);
+}
+
+static void dec_line_sample(dec *d, const int32_t *prev, int32_t *cur, int nc, int32_t w,
+                            int32_t *ri)
+{
+    const int lossless = d->c.near == 0, pow2 = lossless && (d->c.maxval & (d->c.maxval + 1)) == 0;
+    if (nc == 3 && pow2) dec_sample_impl(d, prev, cur, 3, w, ri, 1, 1);
+    else if (nc == 3 && !lossless) dec_sample_impl(d, prev, cur, 3, w, ri, 0, 0);
+    else if (lossless) dec_sample_impl(d, prev, cur, nc, w, ri, 1, 0);
+    else dec_sample_impl(d, prev, cur, nc, w, ri, 0, 0);
 }
 
 /* ----------------------------------------------------------------- markers */
@@ -546,6 +692,38 @@ static void store_line(const jls_plane *pl, uint32_t y, const int32_t *line)
     }
 }
 
+/* A line of pixels (sample c of pixel i at [i * ns + c]) into the planes;
+ * one plain copy when they are interleaved 8-bit pixels of the same order. */
+static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y,
+                         const int32_t *line)
+{
+    const int ns = sh->ns;
+    const jls_plane *p0 = &planes[sh->comp[0]];
+    int packed = 1;
+    for (int k = 0; k < ns; k++) {
+        const jls_plane *pk = &planes[sh->comp[k]];
+        packed &= pk->bps == 1 && pk->step == ns && pk->base == p0->base + k &&
+                  pk->stride == p0->stride;
+    }
+    if (packed) {
+        uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
+        for (size_t x = 0; x < (size_t)p0->width * (size_t)ns; x++) row[x] = (uint8_t)line[x];
+        return;
+    }
+    for (int k = 0; k < ns; k++) {
+        const jls_plane *pl = &planes[sh->comp[k]];
+        uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
+        for (uint32_t x = 0; x < pl->width; x++) {
+            int32_t v = line[(size_t)x * ns + k];
+            if (pl->bps == 1) row[(ptrdiff_t)x * pl->step] = (uint8_t)v;
+            else {
+                uint16_t u = (uint16_t)v;
+                memcpy(row + (ptrdiff_t)x * pl->step, &u, 2);
+            }
+        }
+    }
+}
+
 /* The scan error when decoding stopped on damage: truncation when the data
  * ran off the end of the input. */
 static int scan_damage(parser *ps, const dec *d, int scanno, uint32_t line)
@@ -583,12 +761,10 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     dec d;
     int rc = jls_coding_init(&d.c, f->precision, sh->near, pre, DC_ERR_CORRUPT, ps->err);
     if (rc != DC_OK) return rc;
-    d.near2p1 = 2 * d.c.near + 1;
-    d.range_mul = d.c.range * d.near2p1;
     d.failed = 0;
     const int ns = sh->ns;
     size_t qsize = ((size_t)2 * (size_t)d.c.maxval + 1 + 15) & ~(size_t)15;
-    size_t off[JLS_MAX_COMPONENTS], total = qsize;
+    size_t off[JLS_MAX_COMPONENTS] = {0, 0, 0, 0}, total = qsize;
     for (int k = 0; k < ns; k++) {
         off[k] = total;
         total += 2 * ((size_t)f->cw[sh->comp[k]] + 2) * sizeof(int32_t);
@@ -600,7 +776,7 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     jls_quant_table((int8_t *)mem, &d.c);
     d.q = (const int8_t *)mem + d.c.maxval;
     int32_t *prev[JLS_MAX_COMPONENTS], *cur[JLS_MAX_COMPONENTS];
-    uint32_t w[JLS_MAX_COMPONENTS], h[JLS_MAX_COMPONENTS], v[JLS_MAX_COMPONENTS];
+    uint32_t w[JLS_MAX_COMPONENTS] = {0}, h[JLS_MAX_COMPONENTS] = {0}, v[JLS_MAX_COMPONENTS] = {0};
     for (int k = 0; k < ns; k++) {
         int c = sh->comp[k];
         w[k] = f->cw[c];
@@ -609,6 +785,8 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
         prev[k] = (int32_t *)(mem + off[k]) + 1;
         cur[k] = prev[k] + w[k] + 2;
     }
+    int32_t *pprev = (int32_t *)(mem + off[0]) + ns;
+    int32_t *pcur = pprev + ((size_t)w[0] + 2) * (size_t)ns;
     /* Line groups: one line of each component, or V lines of each for
      * line-interleaved sub-sampled components (T.87 B.2.2). */
     uint32_t groups = 0;
@@ -617,7 +795,8 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
         if (g > groups) groups = g;
     }
     void (*line_fn)(dec *, const int32_t *, int32_t *, int32_t, int32_t *) =
-        d.c.near == 0 ? dec_line_lossless : dec_line_near;
+        d.c.near != 0 ? dec_line_near
+        : (d.c.maxval & (d.c.maxval + 1)) == 0 ? dec_line_pow2 : dec_line_lossless;
     int marker = 0;
     rc = DC_OK;
     br_init(&d.br, ps->s + ps->i, ps->s + ps->n);
@@ -629,18 +808,21 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
                 memset(mem + off[k], 0, 2 * ((size_t)w[k] + 2) * sizeof(int32_t));
         }
         if (sh->ilv == 2) {
-            for (int k = 0; k < ns; k++) border(prev[k], cur[k], w[k]);
-            dec_line_sample(&d, prev, cur, ns, (int32_t)w[0], &d.st.run_index[0]);
+            /* pixels: the same memory as the per-component lines */
+            const int32_t nw = (int32_t)w[0] * ns;
+            for (int c = 0; c < ns; c++) {
+                pcur[c - ns] = pprev[c];
+                pprev[nw + c] = pprev[nw - ns + c];
+            }
+            dec_line_sample(&d, pprev, pcur, ns, (int32_t)w[0], &d.st.run_index[0]);
             if (d.failed || br_overrun(&d.br)) {
                 rc = scan_damage(ps, &d, scanno, g);
                 break;
             }
-            for (int k = 0; k < ns; k++) {
-                store_line(&planes[sh->comp[k]], g, cur[k]);
-                int32_t *t = prev[k];
-                prev[k] = cur[k];
-                cur[k] = t;
-            }
+            store_pixels(planes, sh, g, pcur);
+            int32_t *t = pprev;
+            pprev = pcur;
+            pcur = t;
             continue;
         }
         for (int k = 0; k < ns && rc == DC_OK; k++) {

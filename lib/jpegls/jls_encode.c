@@ -94,109 +94,177 @@ typedef struct enc {
     jls_state st;
     const int8_t *q;
     jls_bw bw;
-    int32_t near2p1, range_mul;
 } enc;
 
-static inline void enc_value(enc *e, int k, int32_t m, int limit)
+/* What one line's loop works with, copied into a local so that the compiler
+ * keeps the bit writer and the parameters in registers (stores to the
+ * contexts could otherwise alias them). */
+typedef struct ekx {
+    jls_bw bw;
+    int32_t maxval, near, near2p1, range, range_mul, limit, qbpp, reset;
+    jls_ctx *ctx;
+    jls_state *st;
+    const int8_t *q;
+    int shift;   /* 32 - P when lossless with RANGE = 2^P, else 0 */
+} ekx;
+
+static inline void ekx_load(ekx *x, enc *e)
 {
-    const int qbpp = e->c.qbpp;
+    x->bw = e->bw;
+    x->maxval = e->c.maxval;
+    x->near = e->c.near;
+    x->near2p1 = 2 * e->c.near + 1;
+    x->range = e->c.range;
+    x->range_mul = e->c.range * x->near2p1;
+    x->limit = e->c.limit;
+    x->qbpp = e->c.qbpp;
+    x->reset = e->c.reset;
+    x->ctx = e->st.ctx;
+    x->st = &e->st;
+    x->q = e->q;
+    x->shift = 0;
+    if (e->c.near == 0 && (e->c.range & (e->c.range - 1)) == 0)
+        x->shift = 32 - __builtin_ctz((uint32_t)e->c.range);
+}
+
+/* The writer's slow path takes and returns it by value, so that the line
+ * loop's copy never has its address taken. */
+static __attribute__((noinline)) jls_bw bw_flush_v(jls_bw w)
+{
+    bw_flush(&w);
+    return w;
+}
+
+/* len 0..32, v < 2^len */
+static inline void bw_add(jls_bw *w, uint32_t v, int len)
+{
+    if (w->n + len > 64) {
+        uint32_t top = (uint32_t)(w->acc >> 32), x = ~top;
+        if (!w->ff && w->end - w->p >= 4 && !((x - 0x01010101u) & ~x & 0x80808080u)) {
+            w->p[0] = (uint8_t)(top >> 24);
+            w->p[1] = (uint8_t)(top >> 16);
+            w->p[2] = (uint8_t)(top >> 8);
+            w->p[3] = (uint8_t)top;
+            w->p += 4;
+            w->acc <<= 32;
+            w->n -= 32;
+        } else {
+            *w = bw_flush_v(*w);
+        }
+    }
+    if (len) w->acc |= (uint64_t)v << (64 - w->n - len);
+    w->n += len;
+}
+
+static inline void enc_value(ekx *e, int k, int32_t m, int limit)
+{
+    const int qbpp = e->qbpp;
     int32_t hb = m >> k;
     if (hb < limit - qbpp - 1) {
+        if (hb + 1 + k <= 32) {
+            bw_add(&e->bw, (1u << k) | ((uint32_t)m & ((1u << k) - 1)), (int)hb + 1 + k);
+            return;
+        }
         if (hb + 1 > 31) {
-            bw_put(&e->bw, 0, hb / 2);
+            bw_add(&e->bw, 0, hb / 2);
             hb -= hb / 2;
         }
-        bw_put(&e->bw, 1, (int)hb + 1);
-        if (k) bw_put(&e->bw, (uint32_t)m & ((1u << k) - 1), k);
+        bw_add(&e->bw, 1, (int)hb + 1);
+        if (k) bw_add(&e->bw, (uint32_t)m & ((1u << k) - 1), k);
         return;
     }
     if (limit - qbpp > 31) {
-        bw_put(&e->bw, 0, 31);
-        bw_put(&e->bw, 1, limit - qbpp - 31);
+        bw_add(&e->bw, 0, 31);
+        bw_add(&e->bw, 1, limit - qbpp - 31);
     } else {
-        bw_put(&e->bw, 1, limit - qbpp);
+        bw_add(&e->bw, 1, limit - qbpp);
     }
-    bw_put(&e->bw, (uint32_t)(m - 1) & ((1u << qbpp) - 1), qbpp);
+    bw_add(&e->bw, (uint32_t)(m - 1) & ((1u << qbpp) - 1), qbpp);
 }
 
-static inline int32_t fix_rx(const enc *e, int32_t rx, int lossless)
+static inline int32_t fix_rx(const ekx *e, int32_t rx, int lossless)
 {
-    const int32_t near = lossless ? 0 : e->c.near;
+    const int32_t near = lossless ? 0 : e->near;
     if (rx < -near) rx += e->range_mul;
-    else if (rx > e->c.maxval + near) rx -= e->range_mul;
+    else if (rx > e->maxval + near) rx -= e->range_mul;
     if (rx < 0) return 0;
-    if (rx > e->c.maxval) return e->c.maxval;
+    if (rx > e->maxval) return e->maxval;
     return rx;
 }
 
 /* Quantised (NEAR > 0) and modulo-reduced prediction error. */
-static inline int32_t err_of(const enc *e, int32_t d, int lossless)
+static inline int32_t err_of(const ekx *e, int32_t d, int lossless)
 {
     if (!lossless) {
-        const int32_t near = e->c.near;
+        const int32_t near = e->near;
         d = d > 0 ? (d + near) / e->near2p1 : -((near - d) / e->near2p1);
     }
-    if (d < 0) d += e->c.range;
-    if (d >= (e->c.range + 1) / 2) d -= e->c.range;
+    if (d < 0) d += e->range;
+    if (d >= (e->range + 1) / 2) d -= e->range;
     return d;
 }
 
-static inline int32_t enc_regular(enc *e, int32_t q, int32_t ix, int32_t ra, int32_t rb, int32_t rc,
+static inline int32_t enc_regular(ekx *e, int32_t q, int32_t ix, int32_t ra, int32_t rb, int32_t rc,
                                   int lossless)
 {
     const int32_t sign = q >> 31;
-    jls_ctx *cx = &e->st.ctx[(q ^ sign) - sign];
+    jls_ctx *cx = &e->ctx[(q ^ sign) - sign];
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
-    else if (px > e->c.maxval) px = e->c.maxval;
+    else if (px > e->maxval) px = e->maxval;
     const int k = jls_golomb_k(cx->a, cx->n);
-    int32_t err = err_of(e, ((ix - px) ^ sign) - sign, lossless);
-    int32_t m;
-    if (lossless && k == 0 && 2 * cx->b <= -cx->n) m = err >= 0 ? 2 * err + 1 : -2 * (err + 1);
-    else m = err >= 0 ? 2 * err : -2 * err - 1;
-    enc_value(e, k, m, e->c.limit);
-    jls_update(cx, err, lossless ? 1 : e->near2p1, e->c.reset);
-    int32_t de = lossless ? err : err * e->near2p1;
+    int32_t err;
+    if (e->shift) /* lossless, RANGE = 2^P: modulo reduction is a sign extension */
+        err = (int32_t)((uint32_t)(((ix - px) ^ sign) - sign) << e->shift) >> e->shift;
+    else
+        err = err_of(e, ((ix - px) ^ sign) - sign, lossless);
+    /* error mapping (T.87 A.5.2) without branches; the k = 0, 2B <= -N case
+     * maps -err - 1 */
+    int32_t me = lossless ? err ^ -(int32_t)(k == 0 && 2 * cx->b <= -cx->n) : err;
+    enc_value(e, k, (int32_t)(((uint32_t)me << 1) ^ (uint32_t)(me >> 31)), e->limit);
+    jls_update(cx, err, lossless ? 1 : e->near2p1, e->reset);
+    if (lossless) return ix;   /* what the decoder reconstructs */
+    int32_t de = err * e->near2p1;
     return fix_rx(e, px + ((de ^ sign) - sign), lossless);
 }
 
-static inline void enc_ri_error(enc *e, int it, int32_t err, int ri)
+static inline void enc_ri_error(ekx *e, int it, int32_t err, int ri)
 {
-    const int32_t n = e->st.ri_n[it], nn = e->st.ri_nn[it];
-    const int k = jls_golomb_k(e->st.ri_a[it] + (uint32_t)((n >> 1) * it), n);
+    const int32_t n = e->st->ri_n[it], nn = e->st->ri_nn[it];
+    const int k = jls_golomb_k(e->st->ri_a[it] + (uint32_t)((n >> 1) * it), n);
     int map = (k == 0 && err > 0 && 2 * nn < n) || (err < 0 && 2 * nn >= n) || (err < 0 && k != 0);
     int32_t em = 2 * (err < 0 ? -err : err) - it - map;
-    enc_value(e, k, em, e->c.limit - jls_J[ri] - 1);
-    if (err < 0) e->st.ri_nn[it]++;
-    e->st.ri_a[it] += (uint32_t)((em + 1 - it) >> 1);
-    if (n == e->c.reset) {
-        e->st.ri_a[it] >>= 1;
-        e->st.ri_n[it] >>= 1;
-        e->st.ri_nn[it] >>= 1;
+    enc_value(e, k, em, e->limit - jls_J[ri] - 1);
+    if (err < 0) e->st->ri_nn[it]++;
+    e->st->ri_a[it] += (uint32_t)((em + 1 - it) >> 1);
+    if (n == e->reset) {
+        e->st->ri_a[it] >>= 1;
+        e->st->ri_n[it] >>= 1;
+        e->st->ri_nn[it] >>= 1;
     }
-    e->st.ri_n[it]++;
+    e->st->ri_n[it]++;
 }
 
-static inline void enc_run(enc *e, int32_t run, int eol, int32_t *ri)
+static inline void enc_run(ekx *e, int32_t run, int eol, int32_t *ri)
 {
     while (run >= ((int32_t)1 << jls_J[*ri])) {
-        bw_put(&e->bw, 1, 1);
+        bw_add(&e->bw, 1, 1);
         run -= (int32_t)1 << jls_J[*ri];
         if (*ri < 31) (*ri)++;
     }
     if (eol) {
-        if (run) bw_put(&e->bw, 1, 1);
+        if (run) bw_add(&e->bw, 1, 1);
     } else {
-        bw_put(&e->bw, (uint32_t)run, jls_J[*ri] + 1);
+        bw_add(&e->bw, (uint32_t)run, jls_J[*ri] + 1);
     }
 }
 
-static inline __attribute__((always_inline)) void enc_line_impl(enc *e, const int32_t *prev,
+static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const int32_t *prev,
                                                                 int32_t *cur, int32_t w,
                                                                 int32_t *ri, int lossless)
 {
     const int8_t *q = e->q;
-    const int32_t near = lossless ? 0 : e->c.near;
+    const int32_t near = lossless ? 0 : e->near;
     int32_t rb = prev[-1], rd = prev[0];
     int32_t x = 0;
     while (x < w) {
@@ -244,26 +312,33 @@ static inline __attribute__((always_inline)) void enc_line_impl(enc *e, const in
     }
 }
 
-static void enc_line_lossless(enc *e, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+static void enc_line_lossless(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    enc_line_impl(e, prev, cur, w, ri, 1);
+    ekx x;
+    ekx_load(&x, en);
+    enc_line_impl(&x, prev, cur, w, ri, 1);
+    en->bw = x.bw;
 }
 
-static void enc_line_near(enc *e, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+static void enc_line_near(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    enc_line_impl(e, prev, cur, w, ri, 0);
+    ekx x;
+    ekx_load(&x, en);
+    enc_line_impl(&x, prev, cur, w, ri, 0);
+    en->bw = x.bw;
 }
 
-static void enc_line_sample(enc *e, int32_t *const *prev, int32_t *const *cur, int nc, int32_t w,
-                            int32_t *ri)
+static inline __attribute__((always_inline)) void enc_sample_impl(
+    ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t w, int32_t *ri)
 {
     const int8_t *q = e->q;
-    const int lossless = e->c.near == 0;
-    const int32_t near = e->c.near;
+    const int lossless = e->near == 0;
+    const int32_t near = e->near;
     int32_t x = 0;
     while (x < w) {
-        int32_t qs[JLS_MAX_COMPONENTS];
+        int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
         int flat = 1;
+#pragma GCC unroll 4
         for (int c = 0; c < nc; c++) {
             const int32_t *p = prev[c];
             int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1], rd = p[x + 1];
@@ -271,6 +346,7 @@ static void enc_line_sample(enc *e, int32_t *const *prev, int32_t *const *cur, i
             flat &= qs[c] == 0;
         }
         if (!flat) {
+#pragma GCC unroll 4
             for (int c = 0; c < nc; c++) {
                 const int32_t *p = prev[c];
                 int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1];
@@ -305,6 +381,16 @@ static void enc_line_sample(enc *e, int32_t *const *prev, int32_t *const *cur, i
             x++;
         }
     }
+}
+
+static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, int nc, int32_t w,
+                            int32_t *ri)
+{
+    ekx x;
+    ekx_load(&x, en);
+    if (nc == 3) enc_sample_impl(&x, prev, cur, 3, w, ri);
+    else enc_sample_impl(&x, prev, cur, nc, w, ri);
+    en->bw = x.bw;
 }
 
 static void load_line(const jls_plane *pl, uint32_t y, int32_t *line, int32_t mask)
@@ -386,8 +472,6 @@ int jls_encode_planes(const jls_plane *planes, const jls_encode_args *a, uint8_t
     if (w < 1 || h < 1 || w > 65535 || h > 65535)
         return dc_fail(err, DC_ERR_UNSUPPORTED, "%u x %u pixels: JPEG-LS frames hold 1 to 65535 "
                        "rows and columns here", (unsigned)w, (unsigned)h);
-    e.near2p1 = 2 * e.c.near + 1;
-    e.range_mul = e.c.range * e.near2p1;
     const int ilv = nc == 1 ? 0 : a->ilv;
     const int ns = ilv == 0 ? 1 : nc;
     size_t qsize = ((size_t)2 * (size_t)e.c.maxval + 1 + 15) & ~(size_t)15;

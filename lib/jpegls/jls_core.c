@@ -2,6 +2,8 @@
  * quantisation that the JPEG-LS decoder and encoder share (T.87 A.2, C.2.4). */
 #include "jls_core.h"
 
+#include <string.h>
+
 const uint8_t jls_J[32] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,  2,  3,  3,  3,  3,
                            4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -85,20 +87,21 @@ void jls_state_reset(jls_state *s, const jls_coding *c)
     for (int i = 0; i < JLS_MAX_COMPONENTS; i++) s->run_index[i] = 0;
 }
 
+/* Nine runs of one value each: filled with memset, since the table of a
+ * 16-bit scan has 131071 entries and is built for every scan. */
 void jls_quant_table(int8_t *q, const jls_coding *c)
 {
     const int32_t m = c->maxval;
-    for (int32_t d = -m; d <= m; d++) {
-        int8_t v;
-        if (d <= -c->t3) v = -4;
-        else if (d <= -c->t2) v = -3;
-        else if (d <= -c->t1) v = -2;
-        else if (d < -c->near) v = -1;
-        else if (d <= c->near) v = 0;
-        else if (d < c->t1) v = 1;
-        else if (d < c->t2) v = 2;
-        else if (d < c->t3) v = 3;
-        else v = 4;
-        q[d + m] = v;
+    /* first difference of each region -4..4, then the end */
+    const int32_t start[10] = {-m, -c->t3 + 1, -c->t2 + 1, -c->t1 + 1, -c->near,
+                               c->near + 1, c->t1, c->t2, c->t3, m + 1};
+    int32_t lo = -m;
+    for (int r = 0; r < 9; r++) {
+        int32_t hi = start[r + 1] < m + 1 ? start[r + 1] : m + 1;
+        if (r == 8) hi = m + 1;
+        if (hi > lo) {
+            memset(q + lo + m, r - 4, (size_t)(hi - lo));
+            lo = hi;
+        }
     }
 }

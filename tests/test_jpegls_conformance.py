@@ -18,6 +18,7 @@ import dicomcodecs as dc
 from dicomcodecs import _jpegls
 
 from .conftest import find_testfile
+from .test_j2k import _read_pnm
 
 LOSSLESS = "1.2.840.10008.1.2.4.80"
 NEAR = "1.2.840.10008.1.2.4.81"
@@ -28,23 +29,8 @@ needs_conformance = pytest.mark.skipif(not CONF.is_dir(), reason=f"{CONF} is abs
 
 def pnm(path: Path) -> np.ndarray:
     """A binary PGM/PPM as (rows, cols, samples) int64."""
-    data = path.read_bytes()
-    fields, i = [], 0
-    while len(fields) < 4:
-        while data[i:i + 1].isspace():
-            i += 1
-        if data[i:i + 1] == b"#":
-            i = data.index(b"\n", i)
-            continue
-        j = i
-        while not data[j:j + 1].isspace():
-            j += 1
-        fields.append(data[i:j])
-        i = j
-    magic, w, h, maxval = fields[0], int(fields[1]), int(fields[2]), int(fields[3])
-    spp = 3 if magic == b"P6" else 1
-    a = np.frombuffer(data[i + 1:], ">u2" if maxval > 255 else "u1", count=w * h * spp)
-    return a.reshape(h, w, spp).astype(np.int64)
+    a = _read_pnm(path)
+    return (a if a.ndim == 3 else a[..., None]).astype(np.int64)
 
 
 def planes_of(img: np.ndarray) -> list[np.ndarray]:

@@ -66,6 +66,8 @@ int jls_coding_init(jls_coding *c, int precision, int near, const jls_preset *p,
      * MAXVAL; the two differ only for a MAXVAL below 2^P - 1. */
     int32_t bpp = precision < 2 ? 2 : precision;
     c->limit = 2 * (bpp + (bpp > 8 ? bpp : 8));
+    c->near2p1 = 2 * near + 1;
+    c->range_mul = c->range * c->near2p1;
     return DC_OK;
 }
 

@@ -25,6 +25,8 @@ typedef struct jls_coding {
     int32_t range;   /* RANGE: number of distinct quantised errors */
     int32_t qbpp;    /* bits of a quantised error (escape code) */
     int32_t limit;   /* LIMIT: longest Golomb code word */
+    int32_t near2p1;    /* 2 * NEAR + 1 */
+    int32_t range_mul;  /* RANGE * (2 * NEAR + 1): the reconstruction's modulus */
 } jls_coding;
 
 /* Preset values as an LSE segment or the caller gives them; 0 = default. */

@@ -77,20 +77,10 @@ static inline uint64_t load_be64(const uint8_t *p)
     return __builtin_bswap64(v);
 }
 
-/* Tops the cache up to at least 57 bits; whole 8-byte loads when no 0xFF
- * is among them, which is nearly always. */
+/* Tops the cache up to at least 57 bits (the general path; the line loops
+ * use br_top). */
 static inline void br_fill(jls_br *b)
 {
-    if (!b->ff && b->end - b->p >= 8) {
-        uint64_t v = load_be64(b->p), x = ~v;
-        if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)) {
-            int nb = (64 - b->bits) >> 3;
-            b->cache |= (v & (~0ull << (64 - 8 * nb))) >> b->bits;
-            b->bits += 8 * nb;
-            b->p += nb;
-            return;
-        }
-    }
     br_fill_slow(b);
 }
 
@@ -157,7 +147,7 @@ typedef struct dec {
  * contexts could otherwise alias them). */
 typedef struct kx {
     jls_br br;
-    int32_t maxval, near, near2p1, range, range_mul, limit, qbpp, reset;
+    jls_coding c;
     jls_ctx *ctx;
     jls_state *st;
     int failed;
@@ -166,14 +156,7 @@ typedef struct kx {
 static inline void kx_load(kx *x, dec *d)
 {
     x->br = d->br;
-    x->maxval = d->c.maxval;
-    x->near = d->c.near;
-    x->near2p1 = 2 * d->c.near + 1;
-    x->range = d->c.range;
-    x->range_mul = d->c.range * x->near2p1;
-    x->limit = d->c.limit;
-    x->qbpp = d->c.qbpp;
-    x->reset = d->c.reset;
+    x->c = d->c;
     x->ctx = d->st.ctx;
     x->st = &d->st;
     x->failed = 0;
@@ -255,25 +238,25 @@ static inline int32_t dec_value(kx *x, int k, int limit)
     if (b->bits < 40) br_top(b);
     uint64_t c = b->cache;
     int z = c ? __builtin_clzll(c) : 64;
-    if (__builtin_expect(z < limit - x->qbpp - 1 && z + 1 + k <= b->bits, 1)) {
+    if (__builtin_expect(z < limit - x->c.qbpp - 1 && z + 1 + k <= b->bits, 1)) {
         uint64_t c2 = c << z << 1;
         b->cache = c2 << k;
         b->bits -= z + 1 + k;
         return (int32_t)(((uint32_t)z << k) + (uint32_t)((c2 >> 32) >> (32 - k)));
     }
-    br_val r = dec_value_slow(*b, k, limit, x->qbpp);
+    br_val r = dec_value_slow(*b, k, limit, x->c.qbpp);
     *b = r.b;
     return r.v;
 }
 
 static inline int32_t fix_rx(const kx *x, int32_t rx, int lossless, int pow2)
 {
-    if (pow2) return rx & x->maxval;
-    const int32_t near = lossless ? 0 : x->near;
-    if (rx < -near) rx += x->range_mul;
-    else if (rx > x->maxval + near) rx -= x->range_mul;
+    if (pow2) return rx & x->c.maxval;
+    const int32_t near = lossless ? 0 : x->c.near;
+    if (rx < -near) rx += x->c.range_mul;
+    else if (rx > x->c.maxval + near) rx -= x->c.range_mul;
     if (rx < 0) return 0;
-    if (rx > x->maxval) return x->maxval;
+    if (rx > x->c.maxval) return x->c.maxval;
     return rx;
 }
 
@@ -284,17 +267,17 @@ static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int3
     jls_ctx *cx = &x->ctx[(q ^ sign) - sign];
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
-    else if (px > x->maxval) px = x->maxval;
+    else if (px > x->c.maxval) px = x->c.maxval;
     const int k = jls_golomb_k(cx->a, cx->n);
-    int32_t m = dec_value(x, k, x->limit);
-    if (__builtin_expect((uint32_t)m > (uint32_t)x->range, 0)) {
+    int32_t m = dec_value(x, k, x->c.limit);
+    if (__builtin_expect((uint32_t)m > (uint32_t)x->c.range, 0)) {
         x->failed = 1;
         return 0;
     }
     int32_t e = (m >> 1) ^ -(m & 1);
     if (lossless) e ^= -(int32_t)(k == 0 && 2 * cx->b <= -cx->n);
-    jls_update(cx, e, lossless ? 1 : x->near2p1, x->reset);
-    if (!lossless) e *= x->near2p1;
+    jls_update(cx, e, lossless ? 1 : x->c.near2p1, x->c.reset);
+    if (!lossless) e *= x->c.near2p1;
     return fix_rx(x, px + ((e ^ sign) - sign), lossless, pow2);
 }
 
@@ -304,8 +287,8 @@ static inline int32_t dec_ri_error(kx *x, int it, int ri)
     jls_state *st = x->st;
     const int32_t n = st->ri_n[it], nn = st->ri_nn[it];
     const int k = jls_golomb_k(st->ri_a[it] + (uint32_t)((n >> 1) * it), n);
-    int32_t m = dec_value(x, k, x->limit - jls_J[ri] - 1);
-    if ((uint32_t)m > (uint32_t)x->range) {
+    int32_t m = dec_value(x, k, x->c.limit - jls_J[ri] - 1);
+    if ((uint32_t)m > (uint32_t)x->c.range) {
         x->failed = 1;
         return 0;
     }
@@ -313,7 +296,7 @@ static inline int32_t dec_ri_error(kx *x, int it, int ri)
     const int32_t e = ((k != 0 || 2 * nn >= n) == map) ? -eabs : eabs;
     if (e < 0) st->ri_nn[it]++;
     st->ri_a[it] += (uint32_t)((m + 1 - it) >> 1);
-    if (n == x->reset) {
+    if (n == x->c.reset) {
         st->ri_a[it] >>= 1;
         st->ri_n[it] >>= 1;
         st->ri_nn[it] >>= 1;
@@ -357,7 +340,7 @@ static inline int32_t dec_ri_sample(kx *x, int it, int32_t ra, int32_t rb, int r
                                     int pow2)
 {
     int32_t e = dec_ri_error(x, it, ri);
-    if (!lossless) e *= x->near2p1;
+    if (!lossless) e *= x->c.near2p1;
     if (it) return fix_rx(x, ra + e, lossless, pow2);
     return fix_rx(x, rb + (rb < ra ? -e : e), lossless, pow2);
 }
@@ -372,7 +355,7 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
     kx x;
     kx_load(&x, d);
     const int8_t *q = d->q;
-    const int32_t near = lossless ? 0 : x.near;
+    const int32_t near = lossless ? 0 : x.c.near;
     int32_t ri = *ri_p;
     int32_t rb = prev[-1], rd = prev[0];
     int32_t ra = cur[-1];

@@ -20,18 +20,6 @@ typedef struct jls_bw {
 
 static void bw_flush(jls_bw *w)
 {
-    /* Four bytes at once while none of them is 0xFF. */
-    while (w->n >= 32 && !w->ff && w->end - w->p >= 4) {
-        uint32_t top = (uint32_t)(w->acc >> 32), x = ~top;
-        if ((x - 0x01010101u) & ~x & 0x80808080u) break;
-        w->p[0] = (uint8_t)(top >> 24);
-        w->p[1] = (uint8_t)(top >> 16);
-        w->p[2] = (uint8_t)(top >> 8);
-        w->p[3] = (uint8_t)top;
-        w->p += 4;
-        w->acc <<= 32;
-        w->n -= 32;
-    }
     while (w->n >= 8 - w->ff) {
         if (w->p >= w->end) {
             w->over = 1;
@@ -101,7 +89,7 @@ typedef struct enc {
  * contexts could otherwise alias them). */
 typedef struct ekx {
     jls_bw bw;
-    int32_t maxval, near, near2p1, range, range_mul, limit, qbpp, reset;
+    jls_coding c;
     jls_ctx *ctx;
     jls_state *st;
     const int8_t *q;
@@ -111,14 +99,7 @@ typedef struct ekx {
 static inline void ekx_load(ekx *x, enc *e)
 {
     x->bw = e->bw;
-    x->maxval = e->c.maxval;
-    x->near = e->c.near;
-    x->near2p1 = 2 * e->c.near + 1;
-    x->range = e->c.range;
-    x->range_mul = e->c.range * x->near2p1;
-    x->limit = e->c.limit;
-    x->qbpp = e->c.qbpp;
-    x->reset = e->c.reset;
+    x->c = e->c;
     x->ctx = e->st.ctx;
     x->st = &e->st;
     x->q = e->q;
@@ -158,7 +139,7 @@ static inline void bw_add(jls_bw *w, uint32_t v, int len)
 
 static inline void enc_value(ekx *e, int k, int32_t m, int limit)
 {
-    const int qbpp = e->qbpp;
+    const int qbpp = e->c.qbpp;
     int32_t hb = m >> k;
     if (hb < limit - qbpp - 1) {
         if (hb + 1 + k <= 32) {
@@ -184,11 +165,11 @@ static inline void enc_value(ekx *e, int k, int32_t m, int limit)
 
 static inline int32_t fix_rx(const ekx *e, int32_t rx, int lossless)
 {
-    const int32_t near = lossless ? 0 : e->near;
-    if (rx < -near) rx += e->range_mul;
-    else if (rx > e->maxval + near) rx -= e->range_mul;
+    const int32_t near = lossless ? 0 : e->c.near;
+    if (rx < -near) rx += e->c.range_mul;
+    else if (rx > e->c.maxval + near) rx -= e->c.range_mul;
     if (rx < 0) return 0;
-    if (rx > e->maxval) return e->maxval;
+    if (rx > e->c.maxval) return e->c.maxval;
     return rx;
 }
 
@@ -196,11 +177,11 @@ static inline int32_t fix_rx(const ekx *e, int32_t rx, int lossless)
 static inline int32_t err_of(const ekx *e, int32_t d, int lossless)
 {
     if (!lossless) {
-        const int32_t near = e->near;
-        d = d > 0 ? (d + near) / e->near2p1 : -((near - d) / e->near2p1);
+        const int32_t near = e->c.near;
+        d = d > 0 ? (d + near) / e->c.near2p1 : -((near - d) / e->c.near2p1);
     }
-    if (d < 0) d += e->range;
-    if (d >= (e->range + 1) / 2) d -= e->range;
+    if (d < 0) d += e->c.range;
+    if (d >= (e->c.range + 1) / 2) d -= e->c.range;
     return d;
 }
 
@@ -211,7 +192,7 @@ static inline int32_t enc_regular(ekx *e, int32_t q, int32_t ix, int32_t ra, int
     jls_ctx *cx = &e->ctx[(q ^ sign) - sign];
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
-    else if (px > e->maxval) px = e->maxval;
+    else if (px > e->c.maxval) px = e->c.maxval;
     const int k = jls_golomb_k(cx->a, cx->n);
     int32_t err;
     if (e->shift) /* lossless, RANGE = 2^P: modulo reduction is a sign extension */
@@ -221,10 +202,10 @@ static inline int32_t enc_regular(ekx *e, int32_t q, int32_t ix, int32_t ra, int
     /* error mapping (T.87 A.5.2) without branches; the k = 0, 2B <= -N case
      * maps -err - 1 */
     int32_t me = lossless ? err ^ -(int32_t)(k == 0 && 2 * cx->b <= -cx->n) : err;
-    enc_value(e, k, (int32_t)(((uint32_t)me << 1) ^ (uint32_t)(me >> 31)), e->limit);
-    jls_update(cx, err, lossless ? 1 : e->near2p1, e->reset);
+    enc_value(e, k, (int32_t)(((uint32_t)me << 1) ^ (uint32_t)(me >> 31)), e->c.limit);
+    jls_update(cx, err, lossless ? 1 : e->c.near2p1, e->c.reset);
     if (lossless) return ix;   /* what the decoder reconstructs */
-    int32_t de = err * e->near2p1;
+    int32_t de = err * e->c.near2p1;
     return fix_rx(e, px + ((de ^ sign) - sign), lossless);
 }
 
@@ -234,10 +215,10 @@ static inline void enc_ri_error(ekx *e, int it, int32_t err, int ri)
     const int k = jls_golomb_k(e->st->ri_a[it] + (uint32_t)((n >> 1) * it), n);
     int map = (k == 0 && err > 0 && 2 * nn < n) || (err < 0 && 2 * nn >= n) || (err < 0 && k != 0);
     int32_t em = 2 * (err < 0 ? -err : err) - it - map;
-    enc_value(e, k, em, e->limit - jls_J[ri] - 1);
+    enc_value(e, k, em, e->c.limit - jls_J[ri] - 1);
     if (err < 0) e->st->ri_nn[it]++;
     e->st->ri_a[it] += (uint32_t)((em + 1 - it) >> 1);
-    if (n == e->reset) {
+    if (n == e->c.reset) {
         e->st->ri_a[it] >>= 1;
         e->st->ri_n[it] >>= 1;
         e->st->ri_nn[it] >>= 1;
@@ -264,7 +245,7 @@ static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const in
                                                                 int32_t *ri, int lossless)
 {
     const int8_t *q = e->q;
-    const int32_t near = lossless ? 0 : e->near;
+    const int32_t near = lossless ? 0 : e->c.near;
     int32_t rb = prev[-1], rd = prev[0];
     int32_t x = 0;
     while (x < w) {
@@ -296,11 +277,11 @@ static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const in
             if ((diff < 0 ? -diff : diff) <= near) {
                 int32_t err = err_of(e, ix - ra, lossless);
                 enc_ri_error(e, 1, err, *ri);
-                rx = ra + (lossless ? err : err * e->near2p1);
+                rx = ra + (lossless ? err : err * e->c.near2p1);
             } else {
                 int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
                 enc_ri_error(e, 0, err, *ri);
-                int32_t de = lossless ? err : err * e->near2p1;
+                int32_t de = lossless ? err : err * e->c.near2p1;
                 rx = rb + (rb < ra ? -de : de);
             }
             cur[x] = fix_rx(e, rx, lossless);
@@ -332,8 +313,8 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
     ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t w, int32_t *ri)
 {
     const int8_t *q = e->q;
-    const int lossless = e->near == 0;
-    const int32_t near = e->near;
+    const int lossless = e->c.near == 0;
+    const int32_t near = e->c.near;
     int32_t x = 0;
     while (x < w) {
         int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
@@ -374,7 +355,7 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
                 int32_t ra = cur[c][x - 1], rb = prev[c][x], ix = cur[c][x];
                 int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
                 enc_ri_error(e, 0, err, *ri);
-                int32_t de = lossless ? err : err * e->near2p1;
+                int32_t de = lossless ? err : err * e->c.near2p1;
                 cur[c][x] = fix_rx(e, rb + (rb < ra ? -de : de), lossless);
             }
             if (*ri > 0) (*ri)--;

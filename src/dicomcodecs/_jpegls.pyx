@@ -52,7 +52,10 @@ def decode_components(src, str codec="JPEG-LS", object frame=None):
     2 or 4 of them); DICOM frames go through decode_into."""
     h = read_header(src, codec, frame)
     sizes = h["component_sizes"]
-    out = np.empty(sum(w * ht for w, ht in sizes), np.uint16)
+    total = sum(w * ht for w, ht in sizes)
+    if total > 1 << 30:
+        raise DecodeError(codec, frame, f"{total} samples: more than this helper decodes")
+    out = np.empty(total, np.uint16)
     cdef const uint8_t[::1] s = _as_bytes(src)
     cdef uint16_t[::1] dst = out
     cdef dc_error err

@@ -64,7 +64,6 @@ def _libraries() -> list[tuple[str, str]]:
 
     found = []
     for name, module, func in (("libjpeg-turbo", "_jpeg", "version"),
-                               ("CharLS", "_jpegls", "version"),
                                ("OpenJPEG", "_j2k", "openjpeg_version"),
                                ("OpenJPH", "_j2k", "openjph_version"),
                                ("libjxl", "_jxl", "version"),

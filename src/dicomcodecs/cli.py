@@ -7,6 +7,7 @@ unless --debug."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import functools
 import math
@@ -461,29 +462,27 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
     if on_dask and args.jobs > 1:
         raise UsageError("--jobs is for a run on this machine alone; on Dask the workers "
                          "(--workers N with --cluster local) set how many files run at once")
+    if on_dask:
+        outdir = outdir.absolute()  # workers may run in other folders, or elsewhere
+    # With several inputs in flight each uses one thread; a lone one uses all.
+    work = functools.partial(transcode_file, outdir=outdir, uid=uid, options=options,
+                             overwrite=args.overwrite, verify=args.verify,
+                             threads=1 if on_dask or args.jobs > 1 else None)
+    record = Path(args.report) if args.report else None
     if not on_dask:
-        # With several inputs in flight each uses one thread; a lone one uses all.
-        work = functools.partial(transcode_file, outdir=outdir, uid=uid, options=options,
-                                 overwrite=args.overwrite, verify=args.verify,
-                                 threads=1 if args.jobs > 1 else None)
         return run_batch("transcode", args.inputs, outdir, work, jobs=args.jobs,
-                         quiet=args.quiet, debug=args.debug,
-                         record=Path(args.report) if args.report else None).code
+                         quiet=args.quiet, debug=args.debug, record=record).code
     from . import batch
 
-    try:
-        client = batch.connect(scheduler=args.scheduler, cluster=args.cluster,
-                               workers=args.workers)
-    except ImportError as exc:
-        raise UsageError(str(exc)) from None
-    with client:
-        outdir = outdir.absolute()
-        work = functools.partial(transcode_file, outdir=outdir, uid=uid, options=options,
-                                 overwrite=args.overwrite, verify=args.verify, threads=1)
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(batch.connect(
+                scheduler=args.scheduler, cluster=args.cluster, workers=args.workers))
+        except ImportError as exc:
+            raise UsageError(str(exc)) from None
         return run_batch("transcode", args.inputs, outdir, work, jobs=1, quiet=args.quiet,
                          debug=args.debug, executor=batch.executor(client),
-                         record=Path(args.report) if args.report else
-                         batch.default_report(outdir)).code
+                         record=record or batch.default_report(outdir)).code
 
 
 # ------------------------------------------------------------------ bench

@@ -50,10 +50,22 @@ def connect(scheduler: str | None = None, cluster: str | None = None,
         raise ValueError(f"cluster={cluster!r}: only 'local' starts a cluster; give a "
                          "scheduler address for any other")
     n = workers or len(os.sched_getaffinity(0))
-    # Quiet: the command line owns stdout and stderr; worker restarts show in the report.
-    with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=50) as local, distributed.Client(local) as client:
+    # Dask gives its workers MALLOC_TRIM_THRESHOLD_=65536, which makes glibc
+    # map and unmap every image-sized buffer afresh: measured 10-25 % more time
+    # per file here (benchmarks/RESULTS.md). Our workers keep glibc's default.
+    dask = _require("dask")
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    # Loopback only, HTTP endpoints included (their default is every interface,
+    # the scheduler's on port 8787); no dashboard. Quiet: the command line owns
+    # stdout and stderr, and worker restarts show in the report.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
+            distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                     host="127.0.0.1", dashboard_address=None,
+                                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                     worker_dashboard_address="127.0.0.1:0",
+                                     silence_logs=50) as local, \
+            distributed.Client(local) as client:
         yield client
 
 

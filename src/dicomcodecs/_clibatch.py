@@ -174,15 +174,47 @@ def attempt(work: Callable[[Input, threading.Event | None], Outcome], item: Inpu
                        detail=traceback.format_exc() if debug else "")
 
 
+def attempt_each(work: Callable[[Input, threading.Event | None], Outcome], items: list[Input],
+                 stop: threading.Event | None, debug: bool) -> list[Outcome | None]:
+    """`attempt` on each of `items`, one after the other: one task."""
+    return [attempt(work, item, stop, debug) for item in items]
+
+
+# A task on another executor (a Dask worker) costs a few milliseconds of CPU
+# in the client, the scheduler and the worker; a small file takes about as
+# long to transcode. So small files travel in groups of up to GROUP_BYTES
+# (and GROUP_FILES), never so large that there would be fewer than
+# MIN_TASKS tasks to spread over the workers. Measured in benchmarks/RESULTS.md.
+GROUP_BYTES, GROUP_FILES, MIN_TASKS = 8 << 20, 16, 32
+
+
+def _groups(items: list[Input]) -> list[list[Input]]:
+    most = max(1, min(GROUP_FILES, len(items) // MIN_TASKS))
+    groups: list[list[Input]] = []
+    size = 0
+    for item in items:
+        try:
+            n = os.path.getsize(item.path)
+        except OSError:
+            n = 0  # its task reports why
+        if not groups or len(groups[-1]) >= most or size + n > GROUP_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += n
+    return groups
+
+
 def run_batch(command: str, inputs_args: list[str], skip: Path | None,
               work: Callable[[Input, threading.Event | None], Outcome], *, jobs: int, quiet: bool,
               debug: bool, executor: Executor | None = None, record: Path | None = None,
               echo: bool = True) -> Report:
     """Find the inputs, run `work` on each, report; the Report (its `code` is
     the exit status). `work` returns its Outcome or raises (a failure, in one
-    line). On the default thread pool (`jobs` threads) it is given an Event
-    that is set when the run is interrupted; on another `executor` (one whose
-    workers may be other processes or machines) it gets None and the input
+    line). On the default thread pool (`jobs` threads) each input is a task
+    and `work` is given an Event that is set when the run is interrupted; on
+    another `executor` (one whose workers may be other processes or machines)
+    small inputs go in groups (see _groups), `work` gets None and the input
     with an absolute path, and must be picklable. `record`: a .csv or .json
     file listing every input's outcome."""
     found = find_inputs(inputs_args, skip=skip)
@@ -204,22 +236,24 @@ def run_batch(command: str, inputs_args: list[str], skip: Path | None,
     own = executor is None
     pool = ThreadPoolExecutor(max_workers=jobs) if own else executor
     futures = {}
-    for item in found.files:
-        if own:
-            fut = pool.submit(attempt, work, item, stop, debug)
-        else:
-            fut = pool.submit(attempt, work, Input(Path(os.path.abspath(item.path)), item.rel,
-                                                   item.bare), None, debug)
-        futures[fut] = item
+    if own:
+        for item in found.files:
+            futures[pool.submit(attempt_each, work, [item], stop, debug)] = [item]
+    else:
+        for group in _groups(found.files):
+            travelling = [Input(Path(os.path.abspath(i.path)), i.rel, i.bare) for i in group]
+            futures[pool.submit(attempt_each, work, travelling, None, debug)] = group
     try:
         for fut in as_completed(futures):
+            items = futures[fut]
             try:
-                outcome = fut.result()
+                outcomes = fut.result()
             except Exception as exc:  # the executor lost the task (e.g. Dask gave up on it)
-                outcome = Outcome("failed", str(futures[fut].path), reason(exc))
-            if outcome is not None:
-                outcome.name = str(futures[fut].path)  # as the user named it
-                report.add(outcome)
+                outcomes = [Outcome("failed", "", reason(exc)) for _ in items]
+            for item, outcome in zip(items, outcomes):
+                if outcome is not None:
+                    outcome.name = str(item.path)  # as the user named it
+                    report.add(outcome)
     except KeyboardInterrupt:
         # Files in flight finish their current step and are dropped before
         # they are published; nothing else starts.

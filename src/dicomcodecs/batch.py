@@ -5,8 +5,9 @@ Dask and distributed are an optional extra: ``pip install 'dicomcodecs[dask]'``.
 
 Files travel as absolute paths: the client and every worker must see the
 inputs and the output folder at the same paths (shared storage). A task is one
-file: its memory is one file's pixel data (read, decoded and re-encoded), so a
-worker's memory does not grow with the number of files.
+file, or a few small ones in turn (_clibatch._groups): its memory is one file's
+pixel data (read, decoded and re-encoded), so a worker's memory does not grow
+with the number of files.
 """
 
 from __future__ import annotations

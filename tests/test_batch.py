@@ -107,6 +107,25 @@ def test_globs_are_expanded_and_nothing_is_replaced(tmp_path, client):
     assert files(tmp_path / "out") == ["CT_small.dcm", "MR_small.dcm"]
 
 
+def test_small_files_travel_in_groups_and_each_is_reported(tmp_path, client):
+    from dicomcodecs._clibatch import _groups
+    from dicomcodecs._clifiles import find_inputs
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(70):
+        shutil.copyfile(find_testfile("CT_small.dcm"), src / f"ct{i:02d}.dcm")
+    (src / "ct33.dcm").write_bytes((src / "ct33.dcm").read_bytes()[:-1000])  # cut in its pixels
+    groups = _groups(find_inputs([src]).files)
+    assert len(groups) == 35 and {len(g) for g in groups} == {2}  # >= 32 tasks, 2 files each
+    result = batch.transcode(src, "rle", tmp_path / "out", client=client)
+    assert result.written == 69
+    assert [(Path(n).name, "truncated" in why) for n, why in result.failed] == [("ct33.dcm", True)]
+    rows = list(csv.DictReader(open(result.report)))
+    assert sorted(Path(r["input"]).name for r in rows) == sorted(p.name for p in src.iterdir())
+    assert len(files(tmp_path / "out")) == 69
+
+
 def test_without_a_client_the_same_runs_on_threads(tmp_path):
     src = tree(tmp_path / "in", damaged=False)
     result = batch.transcode(src, "rle", tmp_path / "out", report=tmp_path / "r.csv")

@@ -96,6 +96,22 @@ def frame_tasks(client, path: Path, out: Path, uid: str, parts: int) -> None:
     full.save_as(out, enforce_file_format=True)
 
 
+def _burn(seconds: float) -> float:
+    t, c = time.time(), time.process_time()
+    while time.time() - t < seconds:
+        pass
+    return time.process_time() - c
+
+
+def cpu_share(processes: int, seconds: float = 2.0) -> float:
+    """CPU seconds that `processes` busy processes get per wall second: what
+    this machine grants this session right now (2.0 on an idle 2-core box)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(processes) as pool:
+        return sum(pool.map(_burn, [seconds] * processes)) / seconds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=200)
@@ -112,6 +128,7 @@ def main() -> int:
         print(f"archive: {args.files} files, {size / 1e6:.0f} MB, from {len(SOURCES)} images",
               file=sys.stderr)
         loads = [os.getloadavg()]
+        share = (cpu_share(1), cpu_share(2))
         times: dict[str, list[float]] = {"local --jobs 2": [], "dask 1 worker": [],
                                          "dask 2 workers": []}
         cpu: dict[str, list[float]] = {k: [] for k in times}
@@ -127,10 +144,25 @@ def main() -> int:
             for _, run in runs:  # warm-up: imports in the workers, page cache
                 run(work / "warm")
                 shutil.rmtree(work / "warm")
+            from distributed import get_task_stream
+
+            time.sleep(1)
+            idle_wall, idle_cpu = measured(lambda: time.sleep(3))
+            background = idle_cpu / idle_wall  # heartbeats and monitors of both clusters
+
+            busy: list[float] = []  # sum / max of the 2 workers' compute time
             for r in range(args.repeat):  # interleaved, so drifting load hits all alike
                 for name, run in runs:
                     out = work / f"out-{r}"
-                    wall, used = measured(lambda: run(out))
+                    with get_task_stream(client=two) as stream:
+                        wall, used = measured(lambda: run(out))
+                    if name == "dask 2 workers":
+                        per: dict[str, float] = {}
+                        for task in stream.data:
+                            per[task["worker"]] = per.get(task["worker"], 0.0) + sum(
+                                s["stop"] - s["start"] for s in task["startstops"]
+                                if s["action"] == "compute")
+                        busy.append(sum(per.values()) / max(per.values()))
                     times[name].append(wall)
                     cpu[name].append(used)
                     assert sum(1 for _ in out.rglob("*.dcm")) == args.files, name
@@ -163,7 +195,9 @@ def main() -> int:
           f"threads 1 everywhere; LocalCluster worker processes with 1 thread each, started "
           f"before timing; median of {args.repeat} interleaved runs after a warm-up. Load "
           f"average (1/5/15 min) at the start {fmt(loads[0])}, after the archive runs "
-          f"{fmt(loads[1])}, at the end {fmt(loads[2])} (2 cores, shared).\n")
+          f"{fmt(loads[1])}, at the end {fmt(loads[2])} (2 cores, shared). CPU this "
+          f"session was granted at the start: {share[0]:.2f} CPU s per second with 1 busy "
+          f"process, {share[1]:.2f} with 2 (an idle 2-core machine gives 1.00 and 2.00).\n")
     print("| run | wall s (median) | files/s | CPU s (median) | CPU ms per file | all runs: wall s |")
     print("|---|---|---|---|---|---|")
     for k, v in times.items():
@@ -171,11 +205,20 @@ def main() -> int:
               f"{1000 * mcpu[k] / args.files:.0f} | {', '.join(f'{x:.2f}' for x in v)} |")
     print()
     print(f"- 2 workers / 1 worker: **{med['dask 1 worker'] / med['dask 2 workers']:.2f}x** "
-          f"(target >= 1.7x)")
+          f"(target >= 1.7x); balance of the 2 workers (their summed compute time / the busier "
+          f"one's, 2.00 = perfectly even): {', '.join(f'{b:.2f}' for b in busy)}")
     print(f"- Dask overhead against the local `--jobs 2`: **"
           f"{(med['dask 2 workers'] / med['local --jobs 2'] - 1) * 100:+.0f} %** "
           f"(target <= +15 %); in CPU time (all processes: client, scheduler, nannies, "
           f"workers): **{(mcpu['dask 2 workers'] / mcpu['local --jobs 2'] - 1) * 100:+.0f} %**")
+    net = {k: mcpu[k] - background * med[k] for k in mcpu}
+    extra = (net["dask 2 workers"] - net["local --jobs 2"]) / args.files
+    print(f"- The two idle clusters (1 + 2 workers, scheduler and nannies) use "
+          f"{background:.3f} CPU s per second by themselves (heartbeats, monitors), a cost "
+          f"that grows with wall time, which the shared machine stretches. Net of it, Dask "
+          f"costs **{1000 * extra:+.1f} ms of CPU per file** "
+          f"({(net['dask 2 workers'] / net['local --jobs 2'] - 1) * 100:+.0f} %) against "
+          f"the local run.")
     wall1, cpu1 = (statistics.median(x[i] for x in single) for i in (0, 1))
     wall2, cpu2 = (statistics.median(x[i] for x in split) for i in (0, 1))
     print(f"- One {BIG} (120 frames 480x640 RGB) on 2 workers: one file task "

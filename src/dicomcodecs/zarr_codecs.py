@@ -16,6 +16,7 @@ dicomcodecs_jpegls      JPEG-LS Lossless                        lossless
 dicomcodecs_j2k         JPEG 2000 Lossless                      lossless
 dicomcodecs_htj2k       HTJ2K Lossless                          lossless
 dicomcodecs_jpegxl      JPEG XL Lossless (builds that have it)  lossless
+dicomcodecs_deflate     Deflated Image Frame (builds with it)   lossless
 ======================  ======================================  =============
 
 Baseline JPEG has no lossless mode: ``dicomcodecs_jpeg`` is lossy whatever
@@ -69,6 +70,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dicomcodecs_j2k": ("JPEG2000",),
     "dicomcodecs_htj2k": ("HTJ2K",),
     "dicomcodecs_jpegxl": ("JPEGXL",),
+    "dicomcodecs_deflate": ("DeflatedImageFrame",),
 }
 
 
@@ -185,7 +187,9 @@ class DicomCodec(_NumCodec):
     def decode(self, buf: Any, out: Any = None) -> np.ndarray:
         from ._api import decode_frames
 
-        src = memoryview(buf).cast("B")
+        from numcodecs.compat import ensure_contiguous_ndarray
+
+        src = memoryview(ensure_contiguous_ndarray(buf)).cast("B")
         name = f"{self.codec_id} ({SYNTAXES[self.transfer_syntax].name})"
         if len(src) < _HEAD.size or bytes(src[:4]) != _MAGIC:
             raise DecodeError(name, None, "not a chunk written by this codec (no DCZ1 header)")
@@ -203,18 +207,13 @@ class DicomCodec(_NumCodec):
             frames.append(src[pos:pos + length])
             pos += length
         info = FrameInfo(self.transfer_syntax, rows, columns, spp, bits, stored, signed, pi)
-        dtype = info.dtype
         get_decoder(self.transfer_syntax)  # NotImplementedError when it cannot decode
-        if out is not None:
-            target = np.asarray(out)
-            if target.dtype != dtype or target.size != n * rows * columns * spp:
-                target = None
-            else:
-                target = target.reshape(n, *info.shape)
-        else:
-            target = None
-        result = decode_frames(frames, info, out=target, threads=1, as_rgb=True)
-        return result if out is None else out
+        result = decode_frames(frames, info, threads=1, as_rgb=True)
+        if out is None:
+            return result
+        from numcodecs.compat import ndarray_copy
+
+        return ndarray_copy(result, out)  # numcodecs checks the size and dtype
 
 
 def _family_class(codec_id: str, class_name: str) -> type[DicomCodec]:
@@ -230,7 +229,8 @@ JPEGLS = _family_class("dicomcodecs_jpegls", "JPEGLS")
 J2K = _family_class("dicomcodecs_j2k", "J2K")
 HTJ2K = _family_class("dicomcodecs_htj2k", "HTJ2K")
 JPEGXL = _family_class("dicomcodecs_jpegxl", "JPEGXL")
-NUMCODECS = {c.codec_id: c for c in (RLE, JPEG, JPEGLossless, JPEGLS, J2K, HTJ2K, JPEGXL)}
+Deflate = _family_class("dicomcodecs_deflate", "Deflate")
+NUMCODECS = {c.codec_id: c for c in (RLE, JPEG, JPEGLossless, JPEGLS, J2K, HTJ2K, JPEGXL, Deflate)}
 
 
 # ------------------------------------------------------------------ zarr v3
@@ -301,3 +301,4 @@ if _ArrayBytesCodec is not None:
     ZarrJ2K = _zarr_class(J2K)
     ZarrHTJ2K = _zarr_class(HTJ2K)
     ZarrJPEGXL = _zarr_class(JPEGXL)
+    ZarrDeflate = _zarr_class(Deflate)

@@ -40,7 +40,8 @@ def _extensions() -> list[Path]:
         import importlib
 
         exts = [Path(importlib.import_module(f"dicomcodecs.{m}").__file__).resolve()
-                for m in ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k")]
+                for m in ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k", "_deflate",
+                          "_jxl")]
     return exts
 
 
@@ -85,7 +86,7 @@ def test_info_names_every_engine_and_library_with_a_version():
     libs = out.split("Libraries", 1)
     assert len(libs) == 2, "'dicomcodecs info' lists no libraries"
     listed = dict(ln.split(None, 1) for ln in libs[1].splitlines()[1:] if ln.strip())
-    assert set(listed) == {"libjpeg-turbo", "CharLS", "OpenJPEG", "OpenJPH"}
+    assert set(listed) == {"libjpeg-turbo", "CharLS", "OpenJPEG", "OpenJPH", "libjxl", "libdeflate"}
     for name, version in listed.items():
         assert VERSION_RE.fullmatch(version.strip()), (name, version)
     # the same versions the engines report
@@ -94,6 +95,8 @@ def test_info_names_every_engine_and_library_with_a_version():
     assert listed["OpenJPEG"].strip() == by_uid["1.2.840.10008.1.2.4.90"]
     assert f"OpenJPH {listed['OpenJPH'].strip()}" in by_uid["1.2.840.10008.1.2.4.201"]
     assert by_uid["1.2.840.10008.1.2.4.50"].startswith(listed["libjpeg-turbo"].strip())
+    assert listed["libjxl"].strip() == by_uid["1.2.840.10008.1.2.4.110"]
+    assert listed["libdeflate"].strip() == by_uid["1.2.840.10008.1.2.8.1"]
 
 
 def test_imported_from_an_install_not_a_build_tree():
@@ -112,7 +115,8 @@ def test_extensions_have_no_rpath_into_a_build_tree():
     $ORIGIN/../dicomcodecs.libs); never an absolute path (a build dir)."""
     readelf = require_tool("readelf")
     exts = _extensions()
-    assert {e.name.split(".")[0] for e in exts} >= {"_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k"}
+    assert {e.name.split(".")[0] for e in exts} >= {"_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k",
+                                                    "_deflate", "_jxl"}
     for ext in exts:
         out = subprocess.run([readelf, "-d", str(ext)], capture_output=True, text=True, check=True).stdout
         for m in re.finditer(r"\((RPATH|RUNPATH)\).*\[(.*)\]", out):

@@ -20,7 +20,7 @@ RLE = "1.2.840.10008.1.2.5"
 PRIVATE = "1.2.826.0.1.3680043.9.9999.1"  # a UID dicomcodecs does not know
 
 # Codec families every build must contain; each family's engineer adds theirs.
-REQUIRED_FAMILIES = ["_rle", "_jpeg", "_jpegls", "_j2k"]
+REQUIRED_FAMILIES = ["_rle", "_jpeg", "_jpegls", "_j2k", "_deflate", "_jxl"]
 
 
 @pytest.mark.parametrize("family", REQUIRED_FAMILIES)

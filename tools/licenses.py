@@ -4,7 +4,8 @@
     python tools/licenses.py WHEEL [--license-dir DIR]
 
 After `auditwheel repair` (or delocate / delvewheel) the wheel carries copies
-of libopenjp2, libjpeg, libcharls and libopenjph, and with them the duty to
+of libopenjp2, libjpeg, libcharls, libopenjph, libjxl (with libjxl_threads and
+what it links: libhwy, libbrotli*, liblcms2) and libdeflate, and with them the duty to
 ship their licences. This writes, for each bundled library,
 ``dicomcodecs/_licenses/<library>.txt`` (where it came from, then the licence
 text) and ``dicomcodecs/_licenses/README.txt`` (the list), into the wheel in

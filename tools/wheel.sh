@@ -5,7 +5,8 @@
 #   1. `python -m build --wheel` (an isolated build environment from
 #      pyproject's build-system, a fresh CMake build dir) -> dist/
 #   2. `auditwheel repair` -> wheelhouse/: copies libopenjp2, libjpeg
-#      (libjpeg-turbo), libcharls and libopenjph into dicomcodecs.libs/ and
+#      (libjpeg-turbo), libcharls, libopenjph, libjxl (+ libjxl_threads,
+#      libhwy, libbrotli*, liblcms2) and libdeflate into dicomcodecs.libs/ and
 #      points the extensions' RPATH at them; the tag becomes the oldest
 #      manylinux the symbols allow.
 #   3. tools/licenses.py adds each bundled library's licence text (from the

@@ -231,6 +231,8 @@ class _PixelSource:
 
     def native_frames(self, idx: list[int], as_rgb: bool) -> np.ndarray:
         info = self.info
+        if info.bits_allocated == 1:
+            return _native_bits(self._native, idx, info)
         if info.bits_allocated % 8:
             raise NotImplementedError(f"Bits Allocated {info.bits_allocated} native data")
         # Uncompressed YBR_FULL_422 stores two bytes a pixel: Y1 Y2 Cb Cr for
@@ -265,6 +267,22 @@ class _PixelSource:
             from ._color import ybr_full_to_rgb
             ybr_full_to_rgb(arr)
         return arr
+
+
+def _native_bits(native: Any, idx: list[int], info: FrameInfo) -> np.ndarray:
+    """Bits Allocated 1 frames: packed back to back, frame after frame, with
+    no padding between frames (PS3.5 8.1.1), one 0/1 byte a sample here."""
+    from ._deflate import unpack_bits
+
+    nsamples = info.rows * info.columns * info.samples_per_pixel
+    arr = np.empty((len(idx), *info.shape), np.uint8)
+    raw = np.frombuffer(native, np.uint8)
+    for k, i in enumerate(idx):
+        try:
+            unpack_bits(raw, i * nsamples, arr[k])
+        except DecodeError as exc:
+            raise DecodeError("Native Pixel Data", i, exc.cause) from None
+    return arr
 
 
 def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_rgb: bool,
@@ -310,10 +328,11 @@ def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
 
 def _encode_info(arr: np.ndarray, uid: str, photometric_interpretation: str | None,
                  bits_stored: int | None, spp: int) -> FrameInfo:
-    if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2, 4, 8):
+    if arr.dtype.kind not in "uib" or arr.dtype.itemsize not in (1, 2, 4, 8):
         raise EncodeError(SYNTAXES[uid].name if uid in SYNTAXES else uid, None,
-                          f"cannot encode {arr.dtype} pixels; use 8 to 64-bit integers")
-    bits = arr.dtype.itemsize * 8
+                          f"cannot encode {arr.dtype} pixels; use 8 to 64-bit integers, "
+                          "or bool for Bits Allocated 1")
+    bits = 1 if arr.dtype.kind == "b" else arr.dtype.itemsize * 8
     if photometric_interpretation is None:
         photometric_interpretation = "MONOCHROME2" if spp == 1 else "RGB"
     return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
@@ -351,6 +370,8 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
     if 0 in arr.shape[-3 if spp > 1 else -2:]:
         raise EncodeError(getattr(codec, "name", uid), None, f"empty frame: shape {arr.shape}")
     # Codecs read the samples' bytes as they lie: make them native-endian.
+    if arr.dtype.kind == "b":  # Bits Allocated 1: one 0/1 byte a sample
+        return codec, info, np.ascontiguousarray(arr).view(np.uint8)
     return codec, info, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
@@ -403,27 +424,12 @@ def _clear_pydicom_cache(ds: Any) -> None:
             setattr(ds, name, value)
 
 
-def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
-             generate_instance_uid: bool = True, encapsulate_ext: bool = False,
-             **options: Any) -> Any:
-    """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
-    return it. Compressed sources are decoded first."""
-    from pydicom.dataset import FileMetaDataset
+def _store_frames(ds: Any, uid: str, frames: list[bytes], encapsulate_ext: bool,
+                  generate_instance_uid: bool) -> None:
+    """Encapsulated Pixel Data of `frames` (with the offset tables they need),
+    the Transfer Syntax UID `uid` and a new SOP Instance UID when asked into
+    ds, which has file meta."""
     from pydicom.uid import generate_uid
-
-    uid = resolve(transfer_syntax)
-    codec = get_encoder(uid)
-    _check_options(codec, uid, options)
-    src_info = FrameInfo.from_dataset(ds)
-    as_rgb = src_info.photometric_interpretation in _CODESTREAM_ONLY
-    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
-    n = int(ds.get("NumberOfFrames", 1) or 1)
-    arr = arr.reshape(n, *src_info.shape)
-    pi = "RGB" if as_rgb else src_info.photometric_interpretation
-    frames = encode_frames(arr, uid, photometric_interpretation=pi,
-                           bits_stored=src_info.bits_stored, threads=threads, **options)
-    info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
-    attrs = codec.encoded_attributes(info, **options)
 
     data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
     ds.PixelData = data
@@ -436,9 +442,45 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
     if eot is not None:
         ds.ExtendedOffsetTable = eot
         ds.ExtendedOffsetTableLengths = eot_lengths
+    ds.file_meta.TransferSyntaxUID = uid
+    if generate_instance_uid:
+        new = generate_uid()
+        ds.SOPInstanceUID = new
+        ds.file_meta.MediaStorageSOPInstanceUID = new
+    _clear_pydicom_cache(ds)
+
+
+def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
+             generate_instance_uid: bool = True, encapsulate_ext: bool = False,
+             **options: Any) -> Any:
+    """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
+    return it. Compressed sources are decoded first."""
+    from pydicom.dataset import FileMetaDataset
+
+    uid = resolve(transfer_syntax)
+    codec = get_encoder(uid)
+    _check_options(codec, uid, options)
+    _teach_pydicom(uid)
+    src_info = FrameInfo.from_dataset(ds)
+    transcode = _transcoder(src_info.transfer_syntax, uid, codec, options)
+    if transcode is not None:
+        return _compress_transcoded(ds, uid, transcode, threads, generate_instance_uid,
+                                    encapsulate_ext)
+    as_rgb = src_info.photometric_interpretation in _CODESTREAM_ONLY
+    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
+    n = int(ds.get("NumberOfFrames", 1) or 1)
+    arr = arr.reshape(n, *src_info.shape)
+    if src_info.bits_allocated == 1:
+        arr = arr.astype(bool)
+    pi = "RGB" if as_rgb else src_info.photometric_interpretation
+    frames = encode_frames(arr, uid, photometric_interpretation=pi,
+                           bits_stored=src_info.bits_stored, threads=threads, **options)
+    info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
+    attrs = codec.encoded_attributes(info, **options)
+
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = uid
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     ds.PhotometricInterpretation = attrs["photometric_interpretation"]
     if src_info.samples_per_pixel > 1:
         ds.PlanarConfiguration = attrs.get("planar_configuration", 0)
@@ -448,11 +490,50 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
         ds.LossyImageCompression = "01"
         _append_multi(ds, "LossyImageCompressionRatio", _fmt_ds(original / compressed))
         _append_multi(ds, "LossyImageCompressionMethod", SYNTAXES[uid].method)
-    if generate_instance_uid:
-        new = generate_uid()
-        ds.SOPInstanceUID = new
-        ds.file_meta.MediaStorageSOPInstanceUID = new
-    _clear_pydicom_cache(ds)
+    return ds
+
+
+def _teach_pydicom(uid: str) -> None:
+    """Make the installed pydicom know `uid` (a syntax newer than it) so the
+    dataset can be saved; a no-op for the syntaxes it knows."""
+    from .pydicom._uids import teach
+
+    teach(uid)
+
+
+def _transcoder(src_uid: str, dst_uid: str, dst_codec: Any, options: dict[str, Any]) -> Any:
+    """A function(frame_bytes, index) -> bytes that turns src_uid frames into
+    dst_uid frames without decoding pixels (JPEG <-> JPEG XL recompression),
+    offered by either codec for these encode options; None when the pixels
+    must be decoded."""
+    if src_uid == dst_uid:
+        return None
+    candidates = [dst_codec]
+    try:
+        candidates.append(get_decoder(src_uid))
+    except NotImplementedError:
+        pass
+    for c in candidates:
+        offer = getattr(c, "transcoder", None)
+        fn = offer(src_uid, dst_uid, **options) if offer is not None else None
+        if fn is not None:
+            return fn
+    return None
+
+
+def _compress_transcoded(ds: Any, uid: str, transcode: Any, threads: int | None,
+                         generate_instance_uid: bool, encapsulate_ext: bool) -> Any:
+    """compress() for a frame-by-frame transcode: the image attributes stay
+    as they are (the pixels do not change), only the container does."""
+    with _PixelSource(ds) as src:
+        n = src.n_frames
+        frames: list[bytes] = [b""] * n
+
+        def one(i: int) -> None:
+            frames[i] = transcode(bytes(src.frame(i)), i)
+
+        _threads.run(one, n, threads)
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     return ds
 
 
@@ -464,7 +545,12 @@ def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> A
     arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
     codec = get_decoder(info.transfer_syntax)
     _, _, pi = codec.output_spec(info, as_rgb=as_rgb)
-    ds.PixelData = arr.tobytes()
+    if info.bits_allocated == 1:
+        # Packed, frames back to back (PS3.5 8.1.1), padded to even length.
+        packed = np.packbits(arr.reshape(-1) & 1, bitorder="little")
+        ds.PixelData = packed.tobytes() + b"\0" * (packed.size % 2)
+    else:
+        ds.PixelData = arr.tobytes()
     elem = ds["PixelData"]
     elem.VR = "OB" if info.bits_allocated <= 8 else "OW"
     elem.is_undefined_length = False

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 _DTYPES = {
+    (1, 0): np.uint8,  # Bits Allocated 1: one 0/1 byte per sample once decoded
     (8, 0): np.uint8, (8, 1): np.int8,
     (16, 0): np.uint16, (16, 1): np.int16,
     (32, 0): np.uint32, (32, 1): np.int32,
@@ -44,7 +45,9 @@ class FrameInfo:
         try:
             return np.dtype(_DTYPES[(self.bits_allocated, self.pixel_representation)])
         except KeyError:
-            raise ValueError(f"Bits Allocated {self.bits_allocated} is not 8, 16, 32 or 64") from None
+            raise ValueError(f"Bits Allocated {self.bits_allocated} (Pixel Representation "
+                             f"{self.pixel_representation}) is not 1 (unsigned), 8, 16, 32 "
+                             "or 64") from None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -55,7 +58,9 @@ class FrameInfo:
 
     @property
     def frame_bytes(self) -> int:
-        return self.rows * self.columns * self.samples_per_pixel * self.bits_allocated // 8
+        """Bytes of one frame as stored natively (Bits Allocated 1: packed,
+        rounded up to whole bytes)."""
+        return (self.rows * self.columns * self.samples_per_pixel * self.bits_allocated + 7) // 8
 
     def replace(self, **changes: Any) -> "FrameInfo":
         return replace(self, **changes)

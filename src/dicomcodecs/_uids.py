@@ -28,6 +28,12 @@ _SYNTAXES = [
     Syntax("1.2.840.10008.1.2.4.201", "HTJ2KLossless", "htj2k-lossless", "HTJ2K Lossless", False, ""),
     Syntax("1.2.840.10008.1.2.4.202", "HTJ2KLosslessRPCL", "htj2k-lossless-rpcl", "HTJ2K Lossless RPCL", False, ""),
     Syntax("1.2.840.10008.1.2.4.203", "HTJ2K", "htj2k", "HTJ2K", True, "ISO_15444_15"),
+    Syntax("1.2.840.10008.1.2.4.110", "JPEGXLLossless", "jpeg-xl-lossless", "JPEG XL Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.111", "JPEGXLJPEGRecompression", "jpeg-xl-recompression",
+           "JPEG XL JPEG Recompression", True, "ISO_10918_1"),
+    Syntax("1.2.840.10008.1.2.4.112", "JPEGXL", "jpeg-xl", "JPEG XL", True, "ISO_18181_1"),
+    Syntax("1.2.840.10008.1.2.8.1", "DeflatedImageFrameCompression", "deflated-image-frame",
+           "Deflated Image Frame Compression", False, ""),
 ]
 
 SYNTAXES: dict[str, Syntax] = {s.uid: s for s in _SYNTAXES}

@@ -68,7 +68,9 @@ def _libraries() -> list[tuple[str, str]]:
     for name, module, func in (("libjpeg-turbo", "_jpeg", "version"),
                                ("CharLS", "_jpegls", "version"),
                                ("OpenJPEG", "_j2k", "openjpeg_version"),
-                               ("OpenJPH", "_j2k", "openjph_version")):
+                               ("OpenJPH", "_j2k", "openjph_version"),
+                               ("libjxl", "_jxl", "version"),
+                               ("libdeflate", "_deflate", "version")):
         try:
             version = getattr(importlib.import_module(f"dicomcodecs.{module}"), func)()
         except (ImportError, AttributeError):
@@ -571,7 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timed runs per measurement (median)")
     p.add_argument("--data", default=None, help="folder for generated benchmark files")
     p.add_argument("--markdown", default=None, help="also write the table to this file")
-    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "all"],
+    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "jxl", "deflate",
+                            "all"],
                    help="codec family to benchmark (default: all)")
     p.set_defaults(func=_cmd_bench)
     return parser

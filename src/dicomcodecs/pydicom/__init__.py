@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _uids as _new_uids
+
 LABEL = "dicomcodecs"
 _DECODER = ("dicomcodecs.pydicom.decoder", "_decode_frame")
 _ENCODER = ("dicomcodecs.pydicom.encoder", "_encode_frame")
@@ -85,7 +87,26 @@ def _add_encoder(uid: str, state: dict[str, Any]) -> Any:
     if UID(uid) not in profiles and uid.startswith("1.2.840.10008.1.2.4.20"):
         profiles[UID(uid)] = _htj2k_profiles(uid != "1.2.840.10008.1.2.4.203")
         state["added_profiles"].append(UID(uid))
+    elif UID(uid) not in profiles and uid in _new_uids.ENCODING_PROFILES:
+        profiles[UID(uid)] = list(_new_uids.ENCODING_PROFILES[uid])
+        state["added_profiles"].append(UID(uid))
     return enc
+
+
+def _add_decoder(uid: str, state: dict[str, Any]) -> Any:
+    """A pydicom Decoder for a syntax pydicom has none for (JPEG XL and
+    deflate on pydicom 3.0), entered in its decoder table so get_decoder
+    and Dataset.pixel_array find it."""
+    import pydicom.pixels.decoders.base as dbase
+    from pydicom.uid import UID
+
+    table = getattr(dbase, "_PIXEL_DATA_DECODERS", None)
+    if not isinstance(table, dict) or uid not in _new_uids.NEW_SYNTAXES:
+        return None
+    dec = dbase.Decoder(UID(uid))
+    table[UID(uid)] = (dec, "dicomcodecs")
+    state["added_decoders"].append(UID(uid))
+    return dec
 
 
 def register(first: bool = True) -> None:
@@ -106,13 +127,14 @@ def register(first: bool = True) -> None:
 
     known = _pydicom_version()[0] == 3
     state: dict[str, Any] = {"decoders": {}, "encoders": {}, "convert": None,
-                             "added_encoders": [], "added_profiles": []}
+                             "added_encoders": [], "added_profiles": [], "added_decoders": [],
+                             "taught": [u for u in _new_uids.NEW_SYNTAXES if _new_uids.teach(u)]}
     for uid in SYNTAXES:
         if our_decoder.is_available(uid):
             try:
                 dec = pd_get_decoder(uid)
             except NotImplementedError:
-                dec = None
+                dec = _add_decoder(uid, state) if known else None
             if dec is not None and LABEL not in dec.available_plugins:
                 dec.add_plugin(LABEL, _DECODER)
                 state["decoders"][uid] = _move_first(dec) if first and known else None
@@ -144,8 +166,8 @@ def unregister() -> None:
 
     for table, getter in (("decoders", pd_get_decoder), ("encoders", pd_get_encoder)):
         for uid, order in _state[table].items():
-            if table == "encoders" and uid in _state["added_encoders"]:
-                continue  # the whole Encoder goes below
+            if uid in _state["added_" + table]:
+                continue  # the whole Decoder or Encoder goes below
             coder = getter(uid)
             coder.remove_plugin(LABEL)
             available = getattr(coder, "_available", None)
@@ -160,6 +182,10 @@ def unregister() -> None:
         ebase._PIXEL_DATA_ENCODERS.pop(uid, None)
     for uid in _state["added_profiles"]:
         ebase.ENCODING_PROFILES.pop(uid, None)
+    for uid in _state["added_decoders"]:
+        dbase._PIXEL_DATA_DECODERS.pop(uid, None)
+    for uid in _state["taught"]:
+        _new_uids.untaught(uid)
     if _state["convert"] is not None:
         dbase.convert_color_space = _state["convert"]
     _state = None

@@ -59,7 +59,10 @@ def files(root: Path) -> list[str]:
 def test_cluster_transcode_equals_the_local_run_and_reports_every_file(tmp_path, client):
     src = tree(tmp_path / "in")
     assert cli_main(["transcode", str(src), "--to", "jpeg-ls-lossless", "-o",
-                     str(tmp_path / "local"), "-q"]) == 1  # the damaged file fails
+                     str(tmp_path / "local"), "-q", "--jobs", "2",
+                     "--report", str(tmp_path / "local.json")]) == 1  # the damaged file fails
+    local = json.loads((tmp_path / "local.json").read_text())
+    assert sorted(r["status"] for r in local) == ["failed"] + ["written"] * len(SAMPLES)
     result = batch.transcode([src], "jpeg-ls-lossless", tmp_path / "dask", client=client,
                              verify=True)
     assert (result.written, result.skipped) == (len(SAMPLES), 0)

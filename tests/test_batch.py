@@ -151,7 +151,7 @@ def test_cli_on_a_scheduler_address(tmp_path, client):
     assert "1 failed" in r.stderr and "out.report.csv" in r.stderr
     assert (tmp_path / "out.report.csv").is_file() and files(tmp_path / "out") == sorted(SAMPLES)
     # --workers only sizes a local cluster; --jobs is for a local run
-    for extra in (["--workers", "2"], ["--jobs", "2"]):
+    for extra in (["--workers", "2"], ["--jobs", "2"], ["--cluster", "local"]):
         bad = subprocess.run([sys.executable, "-m", "dicomcodecs.cli", "transcode", "in", "--to",
                               "rle", "-o", "o2", "--scheduler", client.scheduler.address, *extra],
                              capture_output=True, text=True, cwd=tmp_path)

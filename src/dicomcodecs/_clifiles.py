@@ -8,8 +8,8 @@ import glob
 import os
 import secrets
 import socket
-import zlib
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
@@ -69,9 +69,9 @@ def is_temporary(name: str) -> bool:
 
 
 def _expand(args: Iterable[str]) -> list[tuple[str, str | None]]:
-    """(argument, None) for each argument, or (match, None) for each path a
-    glob pattern that names no file matches ('**' spans folders); (pattern,
-    reason) for a pattern that matches nothing."""
+    """Each argument as (argument, None), except a glob pattern that is not
+    itself an existing path: its matches ('**' spans folders), or (pattern,
+    reason) when nothing matches."""
     out: list[tuple[str, str | None]] = []
     for arg in map(str, args):
         if os.path.lexists(arg) or not glob.has_magic(arg):

@@ -458,6 +458,9 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir} is a file; transcode writes into a folder")
     on_dask = args.scheduler is not None or args.cluster is not None
+    if args.scheduler is not None and args.cluster is not None:
+        raise UsageError("--scheduler uses a running cluster, --cluster local starts one: "
+                         "give one or the other")
     if args.workers is not None and args.cluster is None:
         raise UsageError("--workers sets the size of a --cluster local; a --scheduler's "
                          "cluster has the workers it has")

@@ -186,7 +186,7 @@ def main() -> int:
 
     med = {k: statistics.median(v) for k, v in times.items()}
     mcpu = {k: statistics.median(v) for k, v in cpu.items()}
-    print(f"\n## Archive transcode on Dask\n")
+    print("\n## Archive transcode on Dask\n")
     print(f"Command: `.venv/bin/python benchmarks/dask_transcode.py --files {args.files} "
           f"--repeat {args.repeat} --to {args.to}`\n")
     print(f"Archive: {args.files} files ({size / 1e6:.0f} MB) copied from {len(SOURCES)} real "

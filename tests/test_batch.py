@@ -138,7 +138,7 @@ def test_without_a_client_the_same_runs_on_threads(tmp_path):
 
 
 def test_cli_on_a_scheduler_address(tmp_path, client):
-    src = tree(tmp_path / "in")
+    tree(tmp_path / "in")
     r = subprocess.run([sys.executable, "-m", "dicomcodecs.cli", "transcode", "in", "--to", "rle",
                         "-o", "out", "--scheduler", client.scheduler.address],
                        capture_output=True, text=True, cwd=tmp_path)

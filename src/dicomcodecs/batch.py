@@ -18,7 +18,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 __all__ = ["transcode", "TranscodeResult", "frames", "connect", "default_report"]
 

@@ -203,7 +203,7 @@ def test_existing_file_is_never_replaced_without_overwrite(tmp_path):
 # comes. SIGTERM is cleaned up; SIGKILL cannot be, but the next run removes
 # what it left and the real name never held half a file.
 _HALF_WRITE = """
-import os, signal, pydicom.dataset
+import os, signal, time, pydicom.dataset
 real = pydicom.dataset.Dataset.save_as
 def half(self, filename, *a, **k):
     import io
@@ -213,6 +213,9 @@ def half(self, filename, *a, **k):
         f.write(buf.getvalue()[:len(buf.getvalue()) // 2])
         f.flush()
         os.kill(os.getpid(), signal.{sig})
+        # The handler runs in the main thread: give it the time a real
+        # interrupted write would take, or this thread publishes the half file.
+        time.sleep(1)
 pydicom.dataset.Dataset.save_as = half
 """
 

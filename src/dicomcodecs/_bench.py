@@ -21,6 +21,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+# Where the sections that other scripts measure begin in RESULTS.md (kept on a rerun).
+KEEP_MARK = "<!-- Sections below are measured by other scripts; dicomcodecs bench keeps them. -->"
+
 RLE = "1.2.840.10008.1.2.5"
 JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
 JPEG_SV1 = "1.2.840.10008.1.2.4.70"
@@ -1018,8 +1021,13 @@ def main(args: Any) -> int:
     tail = _targets_text(sections) + f"\nTotal time {time.perf_counter() - t_start:.0f} s{load}.\n"
     print(tail)
     if args.markdown:
+        # Sections measured by other scripts (benchmarks/dask_transcode.py)
+        # follow KEEP_MARK and survive a rerun of this benchmark.
+        old = Path(args.markdown).read_text() if Path(args.markdown).exists() else ""
+        kept = old[old.index(KEEP_MARK):] if KEEP_MARK in old else ""
         Path(args.markdown).write_text("\n".join(header) + "\n" +
-                                       "\n".join(_section_text(s) for s in sections) + "\n" + tail)
+                                       "\n".join(_section_text(s) for s in sections) + "\n" + tail
+                                       + ("\n" + kept if kept else ""))
     if aborted:
         print(f"bench: {', '.join(aborted)} could not run to the end (see the notes above)",
               file=sys.stderr)

@@ -4,9 +4,12 @@ written whole or not at all (or skipped when an earlier run completed them)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
+import socket
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -65,9 +68,26 @@ def is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(_TMP_SUFFIX)
 
 
+def _expand(args: Iterable[str]) -> list[tuple[str, str | None]]:
+    """Each argument as (argument, None), except a glob pattern that is not
+    itself an existing path: its matches ('**' spans folders), or (pattern,
+    reason) when nothing matches."""
+    out: list[tuple[str, str | None]] = []
+    for arg in map(str, args):
+        if os.path.lexists(arg) or not glob.has_magic(arg):
+            out.append((arg, None))
+            continue
+        matches = sorted(glob.glob(arg, recursive=True))
+        out.extend((m, None) for m in matches)
+        if not matches:
+            out.append((arg, "no file or folder matches this pattern"))
+    return out
+
+
 def find_inputs(args: Iterable[str], skip: Path | None = None) -> Inputs:
-    """The DICOM files named by `args` (files, and folders searched
-    recursively), each with its path relative to the output root: the common
+    """The DICOM files named by `args` (files, folders searched recursively,
+    and glob patterns, which are expanded here for callers without a shell),
+    each with its path relative to the output root: the common
     folder of all arguments (a lone folder is its own root; a lone file's
     root is its folder). So two inputs never share an output path. Files in
     folders that are not DICOM are counted, not reported; a named file that is
@@ -86,7 +106,10 @@ def find_inputs(args: Iterable[str], skip: Path | None = None) -> Inputs:
             seen.add(real)
             found.append((display, os.path.abspath(display), kind == "bare"))
 
-    for arg in args:
+    for arg, unmatched in _expand(args):
+        if unmatched:
+            problems.append((arg, unmatched))
+            continue
         p = Path(arg)
         if not os.path.lexists(p):
             problems.append((arg, "no such file or folder"))
@@ -141,8 +164,15 @@ class OutputExists(Exception):
     """The target appeared while we wrote, and we may not replace it."""
 
 
+# Workers on several machines may share the output folder: a temporary file
+# names its host as well as its process, and only the host's own are judged
+# by their pid.
+_HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
+
+
 def _temporary(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    return target.with_name(f".{target.name}.{os.getpid()}-{_HOST}-{secrets.token_hex(4)}"
+                            f"{_TMP_SUFFIX}")
 
 
 def _alive(pid: int) -> bool:
@@ -159,8 +189,8 @@ def remove_stale_temporaries(target: Path) -> None:
     """Temporary files for `target` left by a process that no longer runs (a
     run killed outright, which no `finally` survives)."""
     for tmp in target.parent.glob(f".{target.name}.*{_TMP_SUFFIX}"):
-        pid = tmp.name[len(target.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        pid, host, _ = (tmp.name[len(target.name) + 2:].split("-", 2) + ["", ""])[:3]
+        if host == _HOST and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             try:
                 tmp.unlink()
             except OSError:
@@ -242,6 +272,8 @@ def skip_existing(target: Path, whole: bool, source: Input, overwrite: bool) -> 
     if overwrite or not os.path.lexists(target):
         return False
     if whole:
+        # A run killed between publishing and tidying up leaves its temporary.
+        remove_stale_temporaries(target)
         return True
     if os.path.realpath(target) == os.path.realpath(source.path):
         raise Refused(f"the output {target} is the input itself; --overwrite replaces it")

@@ -7,7 +7,9 @@ unless --debug."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import functools
 import math
 import os
 import signal
@@ -370,7 +372,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         return Outcome("written", str(item.path), f"{_names(pending)} ({columns}x{rows}, 8-bit)")
 
     return run_batch("decode", args.inputs, target.folder, work, jobs=args.jobs,
-                     quiet=args.quiet, debug=args.debug)
+                     quiet=args.quiet, debug=args.debug).code
 
 
 def _names(outputs: list[tuple[int | None, Path]]) -> str:
@@ -400,6 +402,47 @@ def _transcoded_whole(path: Path, source: Any, uid: str) -> bool:
         return False
 
 
+def transcode_file(item: Input, stop: threading.Event | None, *, outdir: Path, uid: str,
+                   options: dict[str, Any], overwrite: bool, verify: bool,
+                   threads: int | None) -> Outcome:
+    """Transcode one input into `outdir` (at its place in the mirrored tree):
+    skipped when a complete output is there, written whole or not at all.
+    Module-level so that it travels to Dask workers (dicomcodecs.batch)."""
+    import numpy as np
+
+    import dicomcodecs as dc
+    from ._uids import SYNTAXES
+
+    out = outdir / item.rel
+    if os.path.lexists(out) and not overwrite:
+        header = read_input(item, pixels=False)
+        if skip_existing(out, _transcoded_whole(out, header, uid), item, False):
+            return Outcome("skipped", str(item.path), f"{out} already complete", str(out))
+    ds = read_input(item, pixels=True)
+    before = dc.pixel_array(ds, threads=threads) if verify else None
+    dc.compress(ds, uid, threads=threads, **options)
+    note = []
+
+    def check(tmp: Path) -> None:
+        after = dc.pixel_array(str(tmp), threads=threads)
+        if before.shape != after.shape:
+            raise Refused(f"verification failed: shape {before.shape} became {after.shape}; "
+                          "nothing written")
+        if not SYNTAXES[uid].lossy:
+            if not np.array_equal(before, after):
+                raise Refused("verification failed: the lossless result differs from the "
+                              "input; nothing written")
+            note.append("verified bit-exact")
+        else:
+            diff = np.abs(before.astype(np.float64) - after.astype(np.float64))
+            note.append(f"verified, max error {diff.max():.0f}")
+
+    write_whole(out, lambda tmp: ds.save_as(tmp, enforce_file_format=True),
+                replace=overwrite, check=check if verify else None, stop=stop)
+    return Outcome("written", str(item.path), f"{out}" + (f" ({note[0]})" if note else ""),
+                   str(out))
+
+
 def _cmd_transcode(args: argparse.Namespace) -> int:
     uid = resolve_syntax(args.to)
     from .registry import get_encoder
@@ -413,47 +456,37 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"-o {outdir} is a file; transcode writes into a folder")
-
-    import numpy as np
-
-    import dicomcodecs as dc
-    from ._uids import SYNTAXES
-
+    on_dask = args.scheduler is not None or args.cluster is not None
+    if args.scheduler is not None and args.cluster is not None:
+        raise UsageError("--scheduler uses a running cluster, --cluster local starts one: "
+                         "give one or the other")
+    if args.workers is not None and args.cluster is None:
+        raise UsageError("--workers sets the size of a --cluster local; a --scheduler's "
+                         "cluster has the workers it has")
+    if on_dask and args.jobs > 1:
+        raise UsageError("--jobs is for a run on this machine alone; on Dask the workers "
+                         "(--workers N with --cluster local) set how many files run at once")
+    if on_dask:
+        outdir = outdir.absolute()  # workers may run in other folders, or elsewhere
     # With several inputs in flight each uses one thread; a lone one uses all.
-    threads = 1 if args.jobs > 1 else None
-    lossy = SYNTAXES[uid].lossy
+    work = functools.partial(transcode_file, outdir=outdir, uid=uid, options=options,
+                             overwrite=args.overwrite, verify=args.verify,
+                             threads=1 if on_dask or args.jobs > 1 else None)
+    record = Path(args.report) if args.report else None
+    if not on_dask:
+        return run_batch("transcode", args.inputs, outdir, work, jobs=args.jobs,
+                         quiet=args.quiet, debug=args.debug, record=record).code
+    from . import batch
 
-    def work(item: Input, stop: threading.Event) -> Outcome:
-        out = outdir / item.rel
-        if os.path.lexists(out) and not args.overwrite:
-            header = read_input(item, pixels=False)
-            if skip_existing(out, _transcoded_whole(out, header, uid), item, False):
-                return Outcome("skipped", str(item.path), f"{out} already complete")
-        ds = read_input(item, pixels=True)
-        before = dc.pixel_array(ds, threads=threads) if args.verify else None
-        dc.compress(ds, uid, threads=threads, **options)
-        note = []
-
-        def check(tmp: Path) -> None:
-            after = dc.pixel_array(str(tmp), threads=threads)
-            if before.shape != after.shape:
-                raise Refused(f"verification failed: shape {before.shape} became {after.shape}; "
-                              "nothing written")
-            if not lossy:
-                if not np.array_equal(before, after):
-                    raise Refused("verification failed: the lossless result differs from the "
-                                  "input; nothing written")
-                note.append("verified bit-exact")
-            else:
-                diff = np.abs(before.astype(np.float64) - after.astype(np.float64))
-                note.append(f"verified, max error {diff.max():.0f}")
-
-        write_whole(out, lambda tmp: ds.save_as(tmp, enforce_file_format=True),
-                    replace=args.overwrite, check=check if args.verify else None, stop=stop)
-        return Outcome("written", str(item.path), f"{out}" + (f" ({note[0]})" if note else ""))
-
-    return run_batch("transcode", args.inputs, outdir, work, jobs=args.jobs, quiet=args.quiet,
-                     debug=args.debug)
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(batch.connect(
+                scheduler=args.scheduler, cluster=args.cluster, workers=args.workers))
+        except ImportError as exc:
+            raise UsageError(str(exc)) from None
+        return run_batch("transcode", args.inputs, outdir, work, jobs=1, quiet=args.quiet,
+                         debug=args.debug, executor=batch.executor(client),
+                         record=record or batch.default_report(outdir)).code
 
 
 # ------------------------------------------------------------------ bench
@@ -520,6 +553,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "for lossless syntaxes, the largest error is reported for lossy ones)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="encoder option, repeatable (e.g. quality=90, j2k_cr=20, jls_error=2)")
+    p.add_argument("--report", metavar="FILE",
+                   help="list every input (written, skipped or failed, and why) in this .csv "
+                        "or .json file; on Dask the default is OUTPUT.report.csv beside the "
+                        "output folder")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                        "tcp://10.0.0.5:8786; needs dicomcodecs[dask]); inputs and output "
+                        "must be on storage every worker sees at the same path")
+    p.add_argument("--cluster", choices=["local"],
+                   help="run on a Dask cluster of worker processes started on this machine")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes of --cluster local (default: one per core)")
     _common_args(p)
     p.set_defaults(func=_cmd_transcode)
 

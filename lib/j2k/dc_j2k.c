@@ -267,6 +267,56 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
     return DC_OK;
 }
 
+/* ------------------------------------------------------ codestream extent */
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+void dc_j2k_extent(const uint8_t *src, size_t srclen, size_t *len, int *add_eoc)
+{
+    *len = srclen;
+    *add_eoc = 0;
+    if (!src || srclen < 4 || rd16(src) != 0xFF4F)
+        return; /* JP2 boxes or no codestream: the engine judges */
+    size_t pos = 2;
+    while (pos + 4 <= srclen && rd16(src + pos) != 0xFF90) {
+        if (rd16(src + pos) < 0xFF30)
+            return;
+        pos += 2 + (size_t)rd16(src + pos + 2);
+    }
+    if (pos + 12 > srclen)
+        return;
+    while (pos + 12 <= srclen && rd16(src + pos) == 0xFF90) {
+        uint32_t psot = rd32(src + pos + 6);
+        if (psot == 0) {
+            /* The last tile-part runs to the EOC: without one, every byte
+             * may be data, so only the padding after an EOC goes. */
+            size_t n = srclen;
+            while (n > pos && src[n - 1] == 0)
+                n--;
+            if (n >= pos + 14 && rd16(src + n - 2) == 0xFFD9)
+                *len = n;
+            else
+                *add_eoc = 1;
+            return;
+        }
+        if (psot < 14 || psot > srclen - pos)
+            return; /* corrupt or truncated: the engine says which */
+        pos += psot;
+    }
+    if (pos + 2 <= srclen && rd16(src + pos) == 0xFFD9) {
+        *len = pos + 2;
+    } else if (all_zero(src + pos, srclen - pos)) {
+        *len = pos;
+        *add_eoc = 1;
+    }
+}
+
 /* ---------------------------------------------------------- output buffer */
 
 int dc_j2k_buf_reserve(dc_j2k_buf *b, size_t need)

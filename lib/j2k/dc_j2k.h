@@ -47,6 +47,15 @@ int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error 
  * DC_ERR_TRUNCATED / DC_ERR_CORRUPT: bad data. */
 int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err);
 
+/* Where a raw codestream as archives hold it really ends, found by walking
+ * its tile-parts by their lengths (Psot): *len is the number of bytes of src
+ * an engine should see (bytes after the EOC, or zero padding after the last
+ * tile-part, left out) and *add_eoc says that an EOC marker must be supplied
+ * after them (several vendors omit it). A stream whose tile-parts do not add
+ * up (truncated, Psot 0 with no EOC, not raw) is left as it is: *len =
+ * srclen, *add_eoc = 0, and the engine judges it. */
+void dc_j2k_extent(const uint8_t *src, size_t srclen, size_t *len, int *add_eoc);
+
 /* Decode controls. */
 typedef struct dc_j2k_decode_opts {
     uint32_t reduce;        /* discard this many highest resolution levels */

@@ -670,3 +670,22 @@ def test_library_abort_becomes_decode_error(case):
     # ... and through the public API, whichever engine it picks first.
     with pytest.raises(dc.DecodeError):
         dc.decode_frame(cs, info)
+
+
+def test_packet_claiming_more_than_the_tile_never_reaches_openjph():
+    """fuzz_j2k found that OpenJPH 0.9.0 zero-fills a code-block's missing
+    bytes past the end of its buffer (a heap overflow) when a packet header
+    declares more code-block data than the tile holds: dc_j2k_check_packets
+    walks the packet headers first and leaves such a codestream to OpenJPEG."""
+    from pathlib import Path
+
+    from dicomcodecs import _j2k
+
+    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
+          "ojph_overflow_packet_length.j2c").read_bytes()
+    info = dc.FrameInfo(HTR, 16, 16, 1, 16, 13, 0, "MONOCHROME2")
+    out = np.empty(info.shape, info.dtype)
+    with pytest.raises(dc.DecodeError, match="packet header declares 1444"):
+        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+    with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
+        dc.decode_frame(cs, info)

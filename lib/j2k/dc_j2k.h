@@ -56,6 +56,17 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err);
  * srclen, *add_eoc = 0, and the engine judges it. */
 void dc_j2k_extent(const uint8_t *src, size_t srclen, size_t *len, int *add_eoc);
 
+/* Whether the packet headers of an HTJ2K codestream that passed
+ * dc_j2k_check_ojph declare no more code-block bytes than each tile holds:
+ * OpenJPH 0.9.0 zero-fills a code-block's missing bytes past the end of its
+ * buffer (a heap overflow, found by fuzz_j2k) when a packet header claims
+ * more than is left. Walks every packet header (ISO 15444-1 B.9-B.10 with
+ * the HT block coder's pass and length rules of 15444-15) for layouts with
+ * one quality layer, one precinct per resolution, no SOP/EPH and one
+ * tile-part per tile. A packet that declares too much, and any other
+ * layout, is DC_ERR_UNSUPPORTED: OpenJPEG's to decode or to refuse. */
+int dc_j2k_check_packets(const uint8_t *src, size_t srclen, dc_error *err);
+
 /* Decode controls. */
 typedef struct dc_j2k_decode_opts {
     uint32_t reduce;        /* discard this many highest resolution levels */

@@ -174,6 +174,9 @@ int decode_impl(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
     rc = dc_j2k_check_frame(&hdr, f, opts ? opts->reduce : 0, dstlen, err);
     if (rc)
         return rc;
+    rc = dc_j2k_check_packets(src, srclen, err);
+    if (rc)
+        return rc;
     if (!hdr.htj2k)
         return dc_fail(err, DC_ERR_UNSUPPORTED, "not an HTJ2K codestream (no CAP marker)");
     uint32_t reduce = opts ? opts->reduce : 0;

@@ -19,6 +19,7 @@ scratch per thread, as DESIGN.md allows.
 cimport cython
 from cpython.buffer cimport PyBuffer_FillInfo
 from libc.stdlib cimport free, malloc
+from dc_common cimport dc_trim_heap
 
 import os
 import threading
@@ -126,3 +127,11 @@ def clear():
     """Let go of every cached block."""
     with _lock:
         _free.clear()
+
+
+def trim_heap():
+    """Give the heap's free memory back to the system: the engines' working
+    memory of a multi-threaded decode stays in each thread's malloc arena
+    otherwise (README, Memory)."""
+    with nogil:
+        dc_trim_heap()

@@ -36,7 +36,7 @@ _CHILD = textwrap.dedent("""
     cs = base64.b64decode(data)
     info = dc.FrameInfo(HTR, rows, cols, 1, bits, bits if bits == 8 else 13, 0, "MONOCHROME2")
     n, nthreads, engine_threads = {n}, {threads}, {engine_threads}
-    errors, other = [0] * nthreads, []
+    errors, aborts = [0] * nthreads, [0] * nthreads
 
     def work(t, count):
         out = np.empty(info.shape, info.dtype)
@@ -45,13 +45,12 @@ _CHILD = textwrap.dedent("""
                 _j2k.decode_into(cs, out, info, engine=engine, fallback=False,
                                  threads=engine_threads)
             except dc.DecodeError as e:
-                if "aborted" in str(e) or "failed" in str(e):
-                    errors[t] += 1
-                else:
-                    other.append(str(e))
+                errors[t] += 1
+                if "aborted" in str(e):
+                    aborts[t] += 1
 
     work(0, 50)  # warm-up: libraries, handlers, thread-local storage
-    errors[0] = 0
+    errors[0] = aborts[0] = 0
     start = rss_mb()
     threads = [threading.Thread(target=work, args=(t, n // nthreads)) for t in range(nthreads)]
     for t in threads:
@@ -64,7 +63,7 @@ _CHILD = textwrap.dedent("""
     good = dc.encode_frame(arr, "1.2.840.10008.1.2.4.201")
     ok = bool((dc.decode_frame(good, dc.FrameInfo("1.2.840.10008.1.2.4.201", 64, 48, 1, 16, 16,
                                                    0, "MONOCHROME2")) == arr).all())
-    print(json.dumps(dict(errors=sum(errors), other=other[:3], start=start, end=end, ok=ok)))
+    print(json.dumps(dict(errors=sum(errors), aborts=sum(aborts), start=start, end=end, ok=ok)))
 """)
 
 
@@ -77,19 +76,23 @@ def _run(case: str, n: int, threads: int, engine_threads: int = 0) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-CASES = ["openjpeg-mel_init", "openjph-bb_read_bits"]
+# openjph-bb_read_bits no longer reaches OpenJPH: its packet header claims
+# 2.6 GB, which dc_j2k_check_packets refuses up front (the road the issue
+# prefers); the OpenJPEG one still aborts inside the engine, every time.
+CASES = {"openjpeg-mel_init": 10_000, "openjph-bb_read_bits": 0}
 
 
 @pytest.mark.nosanitize  # ASan's allocator and quarantine make RSS meaningless
 @pytest.mark.parametrize("threads", [1, 4], ids=["sequential", "4-threads"])
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_ten_thousand_aborts_leave_rss_flat(case, threads):
     r = _run(case, 10_000, threads)
-    assert r["errors"] == 10_000 and r["other"] == [], r
+    assert r["errors"] == 10_000 and r["aborts"] == CASES[case], r
     assert r["ok"], "a good frame no longer decodes after the aborts"
     grown = r["end"] - r["start"]
     print(f"{case}, {threads} thread(s): RSS {r['start']:.1f} -> {r['end']:.1f} MiB "
-          f"after 10,000 aborts ({grown * 1024 * 1024 / 10_000:.0f} bytes each)")
+          f"after 10,000 bad frames, {r['aborts']} engine aborts "
+          f"({grown * 1024 * 1024 / 10_000:.0f} bytes each)")
     assert grown < 50, f"RSS grew {grown:.1f} MiB over 10,000 aborts"
 
 
@@ -99,4 +102,4 @@ def test_assertion_with_engine_threads_does_not_end_the_process():
     where the guard catches the abort, so the call raises and the process
     lives on."""
     r = _run("openjpeg-mel_init", 200, 2, engine_threads=4)
-    assert r["errors"] == 200 and r["other"] == [] and r["ok"], r
+    assert r["errors"] == r["aborts"] == 200 and r["ok"], r

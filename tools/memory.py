@@ -3,8 +3,8 @@
 For each family a multi-frame file of a real CR image (RG1, 1955 x 1841,
 16-bit; 8-bit for JPEG baseline) is written by our own encoder, then a fresh
 interpreter per (family, N) measures, around pixel_array(path, threads=N):
-the peak RSS above the RSS before the call (getrusage ru_maxrss, in a process
-whose earlier peak was lower), and the RSS left once the array is dropped.
+the peak RSS above the RSS before the call (VmHWM, its high-water mark reset
+just before), and the RSS left once the array is dropped.
 It prints a Markdown table: peak above start = output + N x frame x k + rest,
 with k the frames of scratch per thread the measurement implies.
 
@@ -52,25 +52,34 @@ ds.save_as(path)
 """
 
 _MEASURE = """
-import gc, json, resource, sys
+import gc, json, sys
 sys.path.insert(0, {root!r})
 import numpy as np, dicomcodecs as dc
 
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
+
+def peak():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+
 path, threads = {path!r}, {threads}
 dc.pixel_array(path, frames=0, threads=1)  # warm-up: libraries and first-touch
 gc.collect()
+# The peak RSS from here on: reset the high-water mark (Linux >= 4.0). A
+# child's ru_maxrss would count its parent's RSS at fork time.
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
 start = rss()
-peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 a = dc.pixel_array(path, threads=threads)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+top = peak()
 out, frame = a.nbytes, a[0].nbytes
 del a
 gc.collect()
-print(json.dumps(dict(start=start, peak=peak, peak_before=peak_before, after=rss(),
-                      out=out, frame=frame)))
+print(json.dumps(dict(start=start, peak=top, after=rss(), out=out, frame=frame)))
 """
 
 
@@ -86,8 +95,6 @@ def measure(family: str, nframes: int, threads: list[int], out_dir: Path) -> lis
                                path=str(path), threads=n)], check=True, capture_output=True,
                               text=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        if r["peak_before"] > r["start"]:  # the warm-up peaked higher: lower bound only
-            r["peak"] = max(r["peak"], r["start"])
         r.update(family=family, threads=n, size=path.stat().st_size)
         rows.append(r)
     return rows

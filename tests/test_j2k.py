@@ -689,3 +689,18 @@ def test_packet_claiming_more_than_the_tile_never_reaches_openjph():
         _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
     with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
         dc.decode_frame(cs, info)
+
+
+def test_second_siz_never_reaches_openjph():
+    """fuzz_j2k: OpenJPH 0.9.0 reads a second SIZ in the main header over the
+    first and then dereferences NULL; dc_j2k_check_ojph refuses it."""
+    from pathlib import Path
+
+    from dicomcodecs import _j2k
+
+    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
+          "ojph_null_second_siz.j2c").read_bytes()
+    info = dc.FrameInfo(HTR, 16, 168, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
+    out = np.empty(info.shape, info.dtype)
+    with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
+        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)

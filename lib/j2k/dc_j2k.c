@@ -143,12 +143,21 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
     size_t pos = 2;
     uint32_t levels = 0;
     int have_qcd = 0;
+    uint32_t seen = 0; /* SIZ, COD, QCD, CAP: once each (OpenJPH 0.9.0 reads
+                          a second SIZ over the first and then dereferences
+                          NULL in parse_tile_header; found by fuzz_j2k) */
     while (pos + 4 <= srclen) {
         uint32_t marker = rd16(src + pos);
         if (marker == 0xFF90)
             break;
         uint32_t len = rd16(src + pos + 2); /* checked by dc_j2k_parse */
         const uint8_t *seg = src + pos + 4;
+        uint32_t once = marker == 0xFF51 ? 1u : marker == 0xFF52 ? 2u : marker == 0xFF5C ? 4u
+                        : marker == 0xFF50 ? 8u : 0u;
+        if (once & seen)
+            return dc_fail(err, DC_ERR_CORRUPT, "a second %04X marker segment in the main "
+                           "header", marker);
+        seen |= once;
         switch (marker) {
         case 0xFF51: { /* SIZ: every component's depth and sampling */
             uint32_t csiz = rd16(seg + 34);

@@ -704,3 +704,19 @@ def test_second_siz_never_reaches_openjph():
     out = np.empty(info.shape, info.dtype)
     with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
         _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+
+
+def test_thousands_of_oversized_tiles_never_reach_openjph():
+    """fuzz_j2k: OpenJPH 0.9.0 sizes each tile's buffers by the nominal tile
+    size; 28,672 tiles of 14864 x 16 over a 14-pixel-wide image asked it for
+    3.5 GB. Such tilings (and tiles under 16 x 16) go to OpenJPEG."""
+    from pathlib import Path
+
+    from dicomcodecs import _j2k
+
+    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
+          "ojph_oom_nominal_tiles.j2c").read_bytes()
+    info = dc.FrameInfo(HTR, 458744, 14, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
+    out = np.empty(info.shape, info.dtype)
+    with pytest.raises(dc.DecodeError, match="28672 tiles of 14864 x 16 over a 14 x 458744"):
+        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)

@@ -219,6 +219,17 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
             if (b - a < minh)
                 minh = b - a;
         }
+        /* OpenJPH sizes a tile's buffers by the nominal tile size, and
+         * has a fixed cost per tile: thousands of tiles far larger than the
+         * image (fuzz_j2k: 28,672 tiles of 14864 x 16 nominal over a 14-wide
+         * image asked for 3.5 GB), or tiny ones, go to OpenJPEG. */
+        if (nx * ny > 1) {
+            uint64_t region = ((uint64_t)xsiz - xto) * ((uint64_t)ysiz - yto);
+            if (xt < 16 || yt < 16 || (double)(nx * ny) * xt * yt > 4.0 * (double)region)
+                return dc_fail(err, DC_ERR_UNSUPPORTED, "%llu tiles of %u x %u over a %u x %u "
+                               "image", (unsigned long long)(nx * ny), xt, yt, xsiz - xo,
+                               ysiz - yo);
+        }
         uint64_t need = (uint64_t)1 << levels;
         if (minw < need && minh < need)
             return dc_fail(err, DC_ERR_UNSUPPORTED, "a tile of %llu x %llu is smaller than its "

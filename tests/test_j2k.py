@@ -720,3 +720,18 @@ def test_thousands_of_oversized_tiles_never_reach_openjph():
     out = np.empty(info.shape, info.dtype)
     with pytest.raises(dc.DecodeError, match="28672 tiles of 14864 x 16 over a 14 x 458744"):
         _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+
+
+def test_tile_reaching_past_2_gib_never_reaches_openjph():
+    """fuzz_j2k: OpenJPH 0.9.0 does its tile arithmetic in 32-bit signed
+    integers; a YTsiz of 0xFFFFFFFF ends in a NULL dereference."""
+    from pathlib import Path
+
+    from dicomcodecs import _j2k
+
+    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
+          "ojph_null_tile_past_2g.j2c").read_bytes()
+    info = dc.FrameInfo(HTR, 16, 768, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
+    out = np.empty(info.shape, info.dtype)
+    with pytest.raises(dc.DecodeError, match="tile reaches past 2.31"):
+        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)

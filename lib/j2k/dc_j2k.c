@@ -161,6 +161,18 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
         switch (marker) {
         case 0xFF51: { /* SIZ: every component's depth and sampling */
             uint32_t csiz = rd16(seg + 34);
+            /* OpenJPH 0.9.0 does its tile arithmetic in 32-bit signed
+             * integers: a tile reaching past 2^31 (fuzz_j2k: YTsiz
+             * 0xFFFFFFFF) ends in a NULL dereference. Real images are far
+             * smaller. */
+            for (int k = 0; k < 2; k++) {
+                uint64_t size = rd32(seg + 2 + 4 * k), tile = rd32(seg + 18 + 4 * k);
+                uint64_t torigin = rd32(seg + 26 + 4 * k);
+                if (size >= 0x80000000u || torigin + tile >= 0x80000000u)
+                    return dc_fail(err, DC_ERR_UNSUPPORTED, "SIZ: image or tile reaches past "
+                                   "2^31 (%llu, tile %llu)", (unsigned long long)size,
+                                   (unsigned long long)tile);
+            }
             if (len != 38 + 3 * csiz)
                 return dc_fail(err, DC_ERR_CORRUPT, "SIZ length %u for %u components", len, csiz);
             for (uint32_t c = 0; c < csiz; c++)

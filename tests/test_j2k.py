@@ -692,18 +692,22 @@ def test_packet_claiming_more_than_the_tile_never_reaches_openjph():
 
 
 def test_second_siz_never_reaches_openjph():
-    """fuzz_j2k: OpenJPH 0.9.0 reads a second SIZ in the main header over the
-    first and then dereferences NULL; dc_j2k_check_ojph refuses it."""
-    from pathlib import Path
-
+    """fuzz_j2k (corpus/j2k/ojph_null_second_siz.j2c): OpenJPH 0.9.0 reads a
+    second SIZ in the main header over the first (and that one's tile then
+    ends in a NULL dereference); dc_j2k_check_ojph refuses the repeat."""
     from dicomcodecs import _j2k
 
-    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
-          "ojph_null_second_siz.j2c").read_bytes()
-    info = dc.FrameInfo(HTR, 16, 168, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
+    arr = np.arange(32 * 40, dtype=np.uint16).reshape(32, 40)
+    cs = dc.encode_frame(arr, HTR, bits_stored=16)
+    lsiz = int.from_bytes(cs[4:6], "big")
+    siz = cs[2:4 + lsiz]
+    twice = cs[:4 + lsiz] + siz + cs[4 + lsiz:]
+    info = dc.FrameInfo(HTR, 32, 40, 1, 16, 16, 0, "MONOCHROME2")
     out = np.empty(info.shape, info.dtype)
+    _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+    np.testing.assert_array_equal(out, arr)
     with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
-        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+        _j2k.decode_into(twice, out, info, engine="openjph", fallback=False)
 
 
 def test_thousands_of_oversized_tiles_never_reach_openjph():

@@ -672,23 +672,35 @@ def test_library_abort_becomes_decode_error(case):
         dc.decode_frame(cs, info)
 
 
-def test_packet_claiming_more_than_the_tile_never_reaches_openjph():
-    """fuzz_j2k found that OpenJPH 0.9.0 zero-fills a code-block's missing
-    bytes past the end of its buffer (a heap overflow) when a packet header
-    declares more code-block data than the tile holds: dc_j2k_check_packets
-    walks the packet headers first and leaves such a codestream to OpenJPEG."""
+# Codestreams fuzz_j2k found crashing or exhausting OpenJPH 0.9.0
+# (lib/fuzz/FUZZING.md), each refused before OpenJPH sees it: rows, columns
+# and signedness as its SIZ says, and what the refusal names.
+_OJPH_REFUSED = {
+    # writes past a code-block buffer: a packet declares more than the tile holds
+    "ojph_overflow_packet_length.j2c": (16, 16, 0, "packet header declares 1444"),
+    # 3.5 GB for 28,672 nominally 14864-wide tiles over a 14-wide image
+    "ojph_oom_nominal_tiles.j2c": (458744, 14, 1, "28672 tiles of 14864 x 16 over a 14 x 458744"),
+    # NULL dereference: YTsiz 0xFFFFFFFF in its 32-bit signed tile arithmetic
+    "ojph_null_tile_past_2g.j2c": (16, 768, 1, "tile reaches past 2.31"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OJPH_REFUSED))
+def test_fuzz_findings_never_reach_openjph(name):
     from pathlib import Path
 
     from dicomcodecs import _j2k
 
+    rows, cols, signed, match = _OJPH_REFUSED[name]
     cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
-          "ojph_overflow_packet_length.j2c").read_bytes()
-    info = dc.FrameInfo(HTR, 16, 16, 1, 16, 13, 0, "MONOCHROME2")
+          name).read_bytes()
+    info = dc.FrameInfo(HTR, rows, cols, 1, 16, 13, signed, "MONOCHROME2")
     out = np.empty(info.shape, info.dtype)
-    with pytest.raises(dc.DecodeError, match="packet header declares 1444"):
+    with pytest.raises(dc.DecodeError, match=match):
         _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
-    with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
-        dc.decode_frame(cs, info)
+    if name == "ojph_overflow_packet_length.j2c":  # valid otherwise: OpenJPEG judges it
+        with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
+            dc.decode_frame(cs, info)
 
 
 def test_second_siz_never_reaches_openjph():
@@ -708,34 +720,3 @@ def test_second_siz_never_reaches_openjph():
     np.testing.assert_array_equal(out, arr)
     with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
         _j2k.decode_into(twice, out, info, engine="openjph", fallback=False)
-
-
-def test_thousands_of_oversized_tiles_never_reach_openjph():
-    """fuzz_j2k: OpenJPH 0.9.0 sizes each tile's buffers by the nominal tile
-    size; 28,672 tiles of 14864 x 16 over a 14-pixel-wide image asked it for
-    3.5 GB. Such tilings (and tiles under 16 x 16) go to OpenJPEG."""
-    from pathlib import Path
-
-    from dicomcodecs import _j2k
-
-    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
-          "ojph_oom_nominal_tiles.j2c").read_bytes()
-    info = dc.FrameInfo(HTR, 458744, 14, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
-    out = np.empty(info.shape, info.dtype)
-    with pytest.raises(dc.DecodeError, match="28672 tiles of 14864 x 16 over a 14 x 458744"):
-        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
-
-
-def test_tile_reaching_past_2_gib_never_reaches_openjph():
-    """fuzz_j2k: OpenJPH 0.9.0 does its tile arithmetic in 32-bit signed
-    integers; a YTsiz of 0xFFFFFFFF ends in a NULL dereference."""
-    from pathlib import Path
-
-    from dicomcodecs import _j2k
-
-    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
-          "ojph_null_tile_past_2g.j2c").read_bytes()
-    info = dc.FrameInfo(HTR, 16, 768, 1, 16, 13, 1, "MONOCHROME2")  # as its SIZ says
-    out = np.empty(info.shape, info.dtype)
-    with pytest.raises(dc.DecodeError, match="tile reaches past 2.31"):
-        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)

@@ -17,6 +17,8 @@ PYTEST_ARGS ?=
 TESTS ?= tests
 # e.g. SKBUILD_ARGS=-Ccmake.define.DC_ONLY_FAMILIES=rle to build only some codec families
 SKBUILD_ARGS ?=
+# Our builds treat compiler warnings as errors; a user's build from the sdist does not.
+DEV_CMAKE := -Ccmake.define.DC_WERROR=ON
 
 # Debian/Ubuntu packages: compiler and Python headers, the codec libraries,
 # and the independent implementations the interop tests run.
@@ -41,7 +43,7 @@ $(VENV)/.created:
 
 venv: deps $(VENV)/.created
 	$(VENV)/bin/pip install -q $(BUILD_DEPS)
-	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]" $(SKBUILD_ARGS)
+	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]" $(DEV_CMAKE) $(SKBUILD_ARGS)
 
 build: venv
 
@@ -65,7 +67,7 @@ sanitize: deps $(SAN_VENV)/.created
 	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS)
 	$(SAN_VENV)/bin/pip install -q --no-build-isolation ".[test]" \
 		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize \
-		$(SKBUILD_ARGS)
+		$(DEV_CMAKE) $(SKBUILD_ARGS)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LD_PRELOAD="$(SAN_PRELOAD)" DICOMCODECS_SANITIZE=1 \

@@ -13,6 +13,8 @@ import sysconfig
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 import dicomcodecs as dc
 
 from .conftest import require_tool
@@ -138,3 +140,181 @@ def test_every_bundled_library_has_its_licence():
         assert name in text and len(text) > 500, name
         assert re.search(r"copyright|licen[cs]e|permission", text, re.I)
     assert (lic / "README.txt").exists()
+
+
+# ------------------------------------------------ what pip install promises
+
+def _pyproject() -> dict:
+    tomllib = pytest.importorskip("tomllib")    # Python >= 3.11
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_shipped_python_versions_are_one_list():
+    """The classifiers name the CPython versions shipped as wheels
+    (tools/wheel.sh builds one per classifier); cibuildwheel builds the
+    same ones; requires-python is their lower bound, with no upper cap."""
+    project = _pyproject()["project"]
+    versions = sorted((m.group(1) for c in project["classifiers"]
+                       if (m := re.fullmatch(r"Programming Language :: Python :: (3\.\d+)", c))),
+                      key=lambda v: int(v.split(".")[1]))
+    assert versions == ["3.10", "3.11", "3.12", "3.13"]
+    assert project["requires-python"] == f">={versions[0]}"
+    build = _pyproject()["tool"]["cibuildwheel"]["build"].split()
+    assert build == [f"cp{v.replace('.', '')}-*" for v in versions]
+    assert f"Programming Language :: Python :: {sys.version_info[0]}.{sys.version_info[1]}" \
+        in project["classifiers"], "the tests run on a Python the package does not claim"
+
+
+def test_pydicom_is_a_required_dependency():
+    requires = metadata.requires("dicomcodecs") or []
+    plain = [r for r in requires if "extra ==" not in r]
+    assert any(re.match(r"pydicom\s*>=\s*3", r) for r in plain), requires
+    assert any(re.match(r"numpy\s*>=", r) for r in plain), requires
+    # [pydicom] stays an accepted (empty) extra for old requirement files
+    assert "pydicom" in (metadata.metadata("dicomcodecs").get_all("Provides-Extra") or [])
+
+
+_WITHOUT_PYDICOM = r"""
+import sys
+
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pydicom" or name.startswith("pydicom."):
+            raise ImportError(f"test: {name} is not importable")
+        return None
+
+sys.meta_path.insert(0, Blocker())
+sys.modules["pydicom"] = None
+
+import numpy as np
+import dicomcodecs as dc
+
+arr = (np.arange(40 * 30, dtype=np.uint16).reshape(40, 30) * 7) % 4096
+for alias, uid in [("rle", "1.2.840.10008.1.2.5"), ("jpeg-ls-lossless", "1.2.840.10008.1.2.4.80"),
+                   ("j2k-lossless", "1.2.840.10008.1.2.4.90"),
+                   ("jpeg-lossless-sv1", "1.2.840.10008.1.2.4.70")]:
+    info = dc.FrameInfo(uid, 40, 30, 1, 16, 12, 0, "MONOCHROME2")
+    one = dc.encode_frame(arr, uid, bits_stored=12)
+    assert np.array_equal(dc.decode_frame(one, info), arr), alias
+    two = dc.encode_frames(np.stack([arr, arr[::-1]]), alias, bits_stored=12)
+    assert np.array_equal(dc.decode_frames(two, info), np.stack([arr, arr[::-1]])), alias
+try:
+    dc.decode_frame(b"\xff\xd8\xff", dc.FrameInfo("1.2.840.10008.1.2.4.80", 40, 30, 1, 16, 12,
+                                                  0, "MONOCHROME2"))
+except dc.DecodeError as exc:
+    print("DecodeError:", exc)
+loaded = sorted(m for m in sys.modules if m.split(".")[0] == "pydicom" and sys.modules[m] is not None)
+print("pydicom modules:", loaded)
+print("ok", len(dc.codecs()))
+"""
+
+
+def test_frame_level_api_works_without_pydicom():
+    """decode_frame(s)/encode_frame(s) on bytes and a FrameInfo never import
+    pydicom: with pydicom made unimportable, they still round-trip frames."""
+    r = subprocess.run([sys.executable, "-c", _WITHOUT_PYDICOM], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("DecodeError: JPEG-LS Lossless: frame 0: "), lines
+    assert lines[1] == "pydicom modules: []", lines
+    assert lines[2] == f"ok {len(dc.codecs())}"
+
+
+def test_pixel_array_on_a_file_needs_pydicom_and_says_so():
+    """The other half of the line: what reads datasets imports pydicom (a
+    required dependency), and a missing pydicom is a plain ImportError."""
+    code = ("import sys; sys.modules['pydicom'] = None\n"
+            "import dicomcodecs as dc\n"
+            "try:\n    dc.pixel_array('x.dcm')\n"
+            "except ImportError as exc:\n    print('ImportError', exc.name)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ImportError pydicom"
+
+
+# -------------------------------------------------------------------- typing
+
+EXTENSIONS = ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k")
+
+
+def _mypy_config(tmp_path: Path) -> Path:
+    """mypy as a user runs it against the installed package: errors inside
+    dicomcodecs are not the user's (mypy never reports them for site-packages;
+    for an editable install the package is found through mypy_path)."""
+    lines = ["[mypy]"]
+    if PKG.parent == (ROOT / "src").resolve():
+        lines.append(f"mypy_path = {PKG.parent}")
+    lines += ["[mypy-dicomcodecs.*]", "ignore_errors = True"]
+    cfg = tmp_path / "mypy.ini"
+    cfg.write_text("\n".join(lines) + "\n")
+    return cfg
+
+
+def test_package_is_typed():
+    """py.typed and one stub per extension module, installed with the package."""
+    assert (PKG / "py.typed").is_file()
+    for name in EXTENSIONS:
+        assert (PKG / f"{name}.pyi").is_file(), f"{name}.pyi is not installed"
+    assert sorted(p.stem for p in (ROOT / "src" / "dicomcodecs").glob("_*.pyx")) == sorted(EXTENSIONS)
+
+
+def test_user_script_passes_mypy_strict(tmp_path):
+    """tests/typing/user_script.py calls every public name; mypy --strict
+    accepts it (and rejects a wrong type, so the check has teeth); it runs."""
+    pytest.importorskip("mypy", reason="mypy comes with the [test] extra")
+    script = ROOT / "tests" / "typing" / "user_script.py"
+    bad = tmp_path / "bad.py"
+    bad.write_text("import dicomcodecs as dc\n"
+                   "x: str = dc.encode_frame(b'', 'rle')\n"
+                   "dc.no_such_function()\n")
+    cmd = [sys.executable, "-m", "mypy", "--strict", "--config-file", str(_mypy_config(tmp_path)),
+           "--cache-dir", str(tmp_path / "cache")]
+    r = subprocess.run(cmd + [str(script)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no issues found" in r.stdout
+    r = subprocess.run(cmd + [str(bad)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1
+    assert 'has type "bytes", variable has type "str"' in r.stdout
+    assert 'Module has no attribute "no_such_function"' in r.stdout
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"dicomcodecs {dc.__version__}: user script passed"
+
+
+def test_extension_stubs_match_the_compiled_modules(tmp_path):
+    """mypy's stubtest: every name, parameter and default in the .pyi files
+    is what the compiled module has, and nothing public is missing."""
+    pytest.importorskip("mypy", reason="mypy comes with the [test] extra")
+    allow = tmp_path / "allowlist.txt"
+    allow.write_text("# Cython adds these to modules with docstrings or a cdef class\n"
+                     r".*\.__(test__|reduce_cython__|setstate_cython__)" + "\n")
+    env = dict(os.environ)
+    if PKG.parent == (ROOT / "src").resolve():
+        env["MYPYPATH"] = str(PKG.parent)
+    r = subprocess.run([sys.executable, "-m", "mypy.stubtest", *(f"dicomcodecs.{m}" for m in EXTENSIONS),
+                        "--mypy-config-file", str(_mypy_config(tmp_path)), "--allowlist", str(allow)],
+                       capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ------------------------------------------------ warnings as errors: ours only
+
+def _configure(tmp_path: Path, *args: str) -> str:
+    cmake = require_tool("cmake")
+    build = tmp_path / "build"
+    r = subprocess.run([cmake, "-S", str(ROOT), "-B", str(build), f"-DPython_EXECUTABLE={sys.executable}",
+                        "-DDC_ONLY_FAMILIES=rle", *args], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"dicomcodecs warning flags: (.*)", r.stdout)
+    assert m, r.stdout
+    return m.group(1)
+
+
+def test_warnings_are_errors_in_our_builds_only(tmp_path):
+    """A build from the sdist (CMake's defaults, what pip runs) never turns a
+    warning into an error; make test/sanitize/wheel ask for it (DC_WERROR)."""
+    assert _configure(tmp_path).split(";") == ["-Wall", "-Wextra"]
+    assert _configure(tmp_path, "-DDC_WERROR=ON").split(";") == ["-Wall", "-Wextra", "-Werror"]
+    text = (ROOT / "pyproject.toml").read_text()
+    assert "DC_WERROR" not in text.split("[tool.cibuildwheel]")[0], "pyproject turns DC_WERROR on for every build"

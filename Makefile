@@ -4,9 +4,9 @@
 #   make sanitize  build with ASan+UBSan into .venv-sanitize and run the tests under it
 #   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
 #   make fuzz      build the libFuzzer harnesses (clang) into build/fuzz
-#   make wheel     the binary wheel, codec libraries and their licences bundled -> wheelhouse/
-#   make wheel-test  install that wheel on a bare Debian 12 root (debootstrap) and check it there
-#   make sdist-test  build the sdist, a wheel from it alone, and run the tests against that wheel
+#   make wheel     a binary wheel per CPython (3.10-3.13), codec libraries and licences bundled -> wheelhouse/
+#   make wheel-test  install each wheel on a bare Debian 12 root (debootstrap) with its Python and check it there
+#   make sdist-test  build the sdist, a wheel from it alone (CPython 3.12), and run the tests against that wheel
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv

@@ -111,10 +111,12 @@ def plugin(arr: npt.NDArray[np.uint16]) -> None:
     ds = dc.compress(dataset(arr), "rle")
     dicomcodecs.pydicom.register()
     try:
+        assert dicomcodecs.pydicom.is_registered()
         ds.pixel_array_options(decoding_plugin="dicomcodecs")
         assert np.array_equal(ds.pixel_array, arr)
     finally:
         dicomcodecs.pydicom.unregister()
+    assert not dicomcodecs.pydicom.is_registered()
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 # dicomcodecs: every set-up and check the README names.
-#   make demo      install what is missing, build, transcode pydicom's samples, print the bench table
+#   make demo      install what is missing, build, decode/transcode pydicom's samples, try the CLI (< 1 min)
 #   make test      install what is missing, build, run the full test suite
 #   make sanitize  build with ASan+UBSan into .venv-sanitize and run the tests under it
 #   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
@@ -48,9 +48,7 @@ venv: deps $(VENV)/.created
 build: venv
 
 demo: venv
-	$(PY) -m dicomcodecs.cli info
-	$(PY) tools/demo.py --out build/demo
-	$(PY) -m dicomcodecs.cli bench --quick --data build/bench-data
+	@$(PY) tools/demo.py --out build/demo
 
 test: venv
 	$(PY) -m pytest $(TESTS) -q $(PYTEST_ARGS)

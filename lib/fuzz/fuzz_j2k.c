@@ -2,7 +2,7 @@
  * HTJ2K codestream. The frame description comes from its own SIZ (so the
  * decoders get past the header checks) unless the last byte asks for a lying
  * one; that byte also chooses reduce, the sign-correction flag and the
- * engine: OpenJPEG (dc_j2k_decode) or the OpenJPH shim (dc_ojph_decode, which
+ * engine: OpenJPEG (dc_openjpeg_decode) or the OpenJPH shim (dc_ojph_decode, which
  * decides itself whether OpenJPH may see it), one per input so that an abort
  * in one library does not hide the other from the fuzzer. Output
  * buffers are heap blocks of exactly the size given, so AddressSanitizer sees
@@ -14,6 +14,7 @@
 
 #include "../j2k/dc_j2k.h"
 #include "../j2k/dc_ojph.h"
+#include "../j2k/dc_openjpeg.h"
 
 static void check_error(const char *who, int rc, const dc_error *err)
 {
@@ -66,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int ojph = (ctl >> 5) & 1u;
             err.msg[0] = '\0';
             rc = ojph ? dc_ojph_decode(copy, size, dst, fsize, &f, &o, NULL, &err)
-                      : dc_j2k_decode(copy, size, dst, fsize, &f, &o, NULL, &err);
+                      : dc_openjpeg_decode(copy, size, dst, fsize, &f, &o, NULL, &err);
             check_error(ojph ? "openjph" : "openjpeg", rc, &err);
             if (rc == DC_OK && fsize > 1) { /* one byte short must be refused */
                 err.msg[0] = '\0';
                 if ((ojph ? dc_ojph_decode(copy, size, dst, fsize - 1, &f, &o, NULL, &err)
-                          : dc_j2k_decode(copy, size, dst, fsize - 1, &f, &o, NULL, &err)) == DC_OK) {
+                          : dc_openjpeg_decode(copy, size, dst, fsize - 1, &f, &o, NULL, &err)) == DC_OK) {
                     fprintf(stderr, "fuzz_j2k: decoded into a buffer one byte short\n");
                     abort();
                 }

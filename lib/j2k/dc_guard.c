@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dc_ojph.h"
+#include "dc_openjpeg.h"
 
 static _Thread_local sigjmp_buf *guard_jump;
 static struct sigaction previous;
@@ -71,7 +72,7 @@ int dc_j2k_decode_guarded(int engine, const uint8_t *src, size_t srclen, uint8_t
     guard_jump = &jump;
     int rc = engine == DC_ENGINE_OPENJPH
                  ? dc_ojph_decode(src, srclen, dst, dstlen, f, opts, info_out, err)
-                 : dc_j2k_decode(src, srclen, dst, dstlen, f, opts, info_out, err);
+                 : dc_openjpeg_decode(src, srclen, dst, dstlen, f, opts, info_out, err);
     guard_jump = NULL;
     return rc;
 }

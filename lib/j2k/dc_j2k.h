@@ -1,6 +1,8 @@
-/* dc_j2k.h: JPEG 2000 and HTJ2K frames (ISO 15444-1, 15444-15) through
- * OpenJPEG, fed from and writing to memory. The OpenJPH engine has its own
- * C interface in dc_ojph.h; both fill the same dc_j2k_info. */
+/* dc_j2k.h: what the two JPEG 2000 / HTJ2K engines (ISO 15444-1, 15444-15)
+ * share, with no engine in it: the codestream's main header, the checks made
+ * before an engine sees a codestream, the sample store, the output buffer and
+ * TLM insertion. The engines' glue: dc_openjpeg.h (OpenJPEG), dc_ojph.h
+ * (OpenJPH); both take the same decode options and fill the same info. */
 #ifndef DC_J2K_H
 #define DC_J2K_H
 
@@ -29,6 +31,9 @@ typedef struct dc_j2k_info {
     uint32_t has_tlm;
 } dc_j2k_info;
 
+/* Offset of the raw codestream in src: 0, or after the JP2 boxes before jp2c. */
+int dc_j2k_start(const uint8_t *src, size_t srclen, size_t *start, dc_error *err);
+
 /* Parse the main header of a raw codestream (JP2 boxes are skipped to the
  * jp2c box). Checks every length against the buffer. */
 int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error *err);
@@ -50,22 +55,13 @@ typedef struct dc_j2k_decode_opts {
                                signedness disagrees with f->pixel_representation */
 } dc_j2k_decode_opts;
 
-/* Decode one codestream into dst as f describes it: f->rows x f->columns
- * (already reduced by opts->reduce), f->samples_per_pixel interleaved samples
- * of f->bits_allocated bits (8, 16 or 32), native order. OpenJPEG undoes the
- * codestream's MCT, so 3-component frames with info->mct set come out RGB.
- * `info` (may be NULL) receives what the header said. */
 /* Whether `hdr` (from dc_j2k_parse) can be decoded into the frame `f`
  * describes at resolution `reduce`, into dstlen bytes: components, size and
  * layout, checked before any engine allocates for the codestream. */
 int dc_j2k_check_frame(const dc_j2k_info *hdr, const dc_frame *f, uint32_t reduce,
                        size_t dstlen, dc_error *err);
 
-int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
-                  const dc_frame *f, const dc_j2k_decode_opts *opts,
-                  dc_j2k_info *info, dc_error *err);
-
-/* Writes sample `v` of a decoded component into dst as dc_j2k_decode does,
+/* Writes sample `v` of a decoded component into dst as the engines' decoders do,
  * with the same sign correction; shared with the OpenJPH shim. */
 typedef struct dc_j2k_store {
     uint32_t bytes;         /* 1, 2 or 4 */
@@ -80,42 +76,18 @@ int dc_j2k_store_setup(dc_j2k_store *st, const dc_frame *f, uint32_t precision,
 void dc_j2k_store_samples(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
                           uint32_t comp, const dc_j2k_store *st);
 
-#define DC_J2K_MAX_LAYERS 32
-
-/* Encode controls; zero means "the default" for every field but reversible. */
-typedef struct dc_j2k_encode_opts {
-    uint32_t reversible;    /* 1: 5/3 wavelet and RCT; 0: 9/7 and ICT */
-    uint32_t mct;           /* colour transform for 3 samples */
-    uint32_t levels;        /* decomposition levels; 0xFFFFFFFF: default (5,
-                               fewer for small images) */
-    uint32_t tile_w, tile_h;   /* 0: one tile */
-    uint32_t progression;   /* 0 LRCP .. 4 CPRL */
-    uint32_t block_w, block_h; /* code-block size, 0: 64 */
-    uint32_t nlayers;       /* 0: one lossless layer */
-    uint32_t use_psnr;      /* layers[] are PSNRs (dB) instead of compression ratios */
-    float layers[DC_J2K_MAX_LAYERS];
-    uint32_t tlm;           /* write TLM marker segments */
-    uint32_t threads;
-} dc_j2k_encode_opts;
-
 /* A malloc'd buffer that an encoder fills; free with dc_j2k_buf_free. */
 typedef struct dc_j2k_buf {
     uint8_t *data;
     size_t len, cap, pos;
 } dc_j2k_buf;
 void dc_j2k_buf_free(dc_j2k_buf *b);
-
-/* Encode one frame (interleaved samples of f->bits_allocated bits,
- * f->bits_stored of them significant) as a raw J2K codestream into out. */
-int dc_j2k_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
-                  const dc_j2k_encode_opts *opts, dc_j2k_buf *out, dc_error *err);
+/* Grow b to hold at least `need` bytes; 0 when out of memory. */
+int dc_j2k_buf_reserve(dc_j2k_buf *b, size_t need);
 
 /* Insert a TLM marker segment (ISO 15444-1 A.7.1) describing every tile-part
  * before the first SOT of the codestream in `b`, unless it already has one. */
 int dc_j2k_add_tlm(dc_j2k_buf *b, dc_error *err);
-
-/* The OpenJPEG version string. */
-const char *dc_j2k_openjpeg_version(void);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-/* Decode one HTJ2K codestream into dst, exactly as dc_j2k_decode does
+/* Decode one HTJ2K codestream into dst, exactly as dc_openjpeg_decode does
  * (same frame description, reduce, sign correction and info). */
 int dc_ojph_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                    const dc_frame *f, const dc_j2k_decode_opts *opts,

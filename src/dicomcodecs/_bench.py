@@ -704,6 +704,32 @@ BENCHES = {"rle": ("RLE Lossless", bench_rle), "jpeg": ("JPEG", bench_jpeg),
            "jpegls": ("JPEG-LS", bench_jpegls), "j2k": ("JPEG 2000", bench_j2k),
            "htj2k": ("HTJ2K", bench_htj2k)}
 
+# What each family cannot run without: (module, pip distribution) of the test
+# images and the peers it measures against, and the DCMTK tools that make its
+# files. pydicom's pillow plugin makes the uncompressed sources for all.
+_COMMON = [("pydicom", "pydicom"), ("data_store", "pydicom-data"), ("PIL", "pillow")]
+NEEDS = {
+    "rle": (_COMMON + [("pylibjpeg", "pylibjpeg"), ("rle", "pylibjpeg-rle"), ("gdcm", "python-gdcm")],
+            ["dcmcrle"]),
+    "jpeg": (_COMMON + [("pylibjpeg", "pylibjpeg"), ("libjpeg", "pylibjpeg-libjpeg"),
+                        ("gdcm", "python-gdcm"), ("imagecodecs", "imagecodecs")], ["dcmcjpeg"]),
+    "jpegls": (_COMMON + [("jpeg_ls", "pyjpegls"), ("gdcm", "python-gdcm"),
+                          ("pylibjpeg", "pylibjpeg"), ("libjpeg", "pylibjpeg-libjpeg")], ["dcmcjpls"]),
+    "j2k": (_COMMON + [("pylibjpeg", "pylibjpeg"), ("openjpeg", "pylibjpeg-openjpeg"),
+                       ("gdcm", "python-gdcm")], []),
+    "htj2k": (_COMMON + [("pylibjpeg", "pylibjpeg"), ("openjpeg", "pylibjpeg-openjpeg"),
+                         ("gdcm", "python-gdcm"), ("imagecodecs", "imagecodecs")], []),
+}
+
+
+def missing(family: str) -> tuple[list[str], list[str]]:
+    """(pip distributions, command-line tools) the family lacks here."""
+    import importlib.util
+
+    modules, tools = NEEDS[family]
+    dists = [dist for module, dist in modules if importlib.util.find_spec(module) is None]
+    return dists, [t for t in tools if shutil.which(t) is None]
+
 
 # ------------------------------------------------------------- reporting
 
@@ -780,6 +806,21 @@ def _targets_text(sections: list[Section]) -> str:
 
 
 def main(args: Any) -> int:
+    families = FAMILIES if args.codec == "all" else [args.codec]
+    lacking = {fam: missing(fam) for fam in families}
+    lacking = {fam: m for fam, m in lacking.items() if m[0] or m[1]}
+    if lacking:
+        for fam, (dists, tools) in lacking.items():
+            parts = ([f"Python packages {', '.join(dists)}"] if dists else []) + \
+                    ([f"tools {', '.join(tools)} (Debian: apt-get install dcmtk)"] if tools else [])
+            print(f"bench: the {BENCHES[fam][0]} benchmark cannot run without "
+                  + " and ".join(parts), file=sys.stderr)
+        print("bench: install the peers with: pip install 'dicomcodecs[bench]'", file=sys.stderr)
+        ready = [f for f in families if f not in lacking]
+        if ready:
+            print(f"bench: these can run now: --codec {' / '.join(ready)}", file=sys.stderr)
+        return 1
+
     from dicomcodecs import pydicom as dcp
 
     repeat = args.repeat or (3 if args.quick else 15)
@@ -788,7 +829,6 @@ def main(args: Any) -> int:
     floor = f"{min_runs} runs" if min_runs else "its warm-up alone"
     workdir = Path(args.data or os.environ.get("DICOMCODECS_BENCH_DATA", "benchmarks/data"))
     workdir.mkdir(parents=True, exist_ok=True)
-    families = FAMILIES if args.codec == "all" else [args.codec]
     header = [
         "# dicomcodecs side-by-side benchmark", "",
         f"Command: `{shlex.join(getattr(sys, 'orig_argv', sys.argv))}`", "",
@@ -806,6 +846,7 @@ def main(args: Any) -> int:
     print("\n".join(header), flush=True)
     t_start = time.perf_counter()
     sections = []
+    aborted: list[str] = []
     dcp.register(first=False)
     try:
         for fam in families:
@@ -817,6 +858,7 @@ def main(args: Any) -> int:
                 fn(sec, workdir)
             except Exception as exc:  # one family failing must not lose the others
                 sec.notes.append(f"family aborted: {type(exc).__name__}: {exc}")
+                aborted.append(title)
             sec.notes.append(f"{title} took {time.perf_counter() - t0:.0f} s")
             sections.append(sec)
             print(_section_text(sec), flush=True)
@@ -828,4 +870,8 @@ def main(args: Any) -> int:
     if args.markdown:
         Path(args.markdown).write_text("\n".join(header) + "\n" +
                                        "\n".join(_section_text(s) for s in sections) + "\n" + tail)
+    if aborted:
+        print(f"bench: {', '.join(aborted)} could not run to the end (see the notes above)",
+              file=sys.stderr)
+        return 1
     return 0

@@ -28,7 +28,7 @@ HTJ2K_DECODER = "openjph"
 
 
 def openjpeg_version():
-    return dc_j2k_openjpeg_version().decode()
+    return dc_openjpeg_version().decode()
 
 
 def openjph_version():
@@ -127,7 +127,7 @@ def encode_openjpeg(arr, info, *, bint reversible=True, bint mct=True, int level
     """Encode one interleaved frame as a raw J2K codestream with OpenJPEG."""
     cdef dc_frame f
     cdef dc_error err
-    cdef dc_j2k_encode_opts o
+    cdef dc_openjpeg_encode_opts o
     cdef dc_j2k_buf buf
     memset(&o, 0, sizeof(o))
     memset(&buf, 0, sizeof(buf))
@@ -139,8 +139,8 @@ def encode_openjpeg(arr, info, *, bint reversible=True, bint mct=True, int level
     o.tile_w, o.tile_h = tile[1], tile[0]
     o.progression = progression
     o.block_w, o.block_h = block[1], block[0]
-    if len(layers) > DC_J2K_MAX_LAYERS:
-        raise EncodeError(codec, frame, f"at most {DC_J2K_MAX_LAYERS} quality layers")
+    if len(layers) > DC_OPENJPEG_MAX_LAYERS:
+        raise EncodeError(codec, frame, f"at most {DC_OPENJPEG_MAX_LAYERS} quality layers")
     o.nlayers = len(layers)
     for i, v in enumerate(layers):
         o.layers[i] = v
@@ -151,7 +151,7 @@ def encode_openjpeg(arr, info, *, bint reversible=True, bint mct=True, int level
     cdef int rc
     try:
         with nogil:
-            rc = dc_j2k_encode(&src[0], src.shape[0], &f, &o, &buf, &err)
+            rc = dc_openjpeg_encode(&src[0], src.shape[0], &f, &o, &buf, &err)
         if rc != DC_OK:
             _raise(rc, &err, codec, frame, False)
         return bytes(<const uint8_t[:buf.len]>buf.data) if buf.len else b""

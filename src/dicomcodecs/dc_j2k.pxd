@@ -1,4 +1,4 @@
-# Declarations of lib/j2k/dc_j2k.h and lib/j2k/dc_ojph.h; no logic here.
+# Declarations of lib/j2k/dc_j2k.h, dc_openjpeg.h, dc_ojph.h and dc_guard.h; no logic here.
 from libc.stdint cimport uint8_t, uint32_t, int32_t
 from dc_common cimport dc_error, dc_frame
 
@@ -10,25 +10,24 @@ cdef extern from "j2k/dc_j2k.h" nogil:
         uint32_t reduce
         uint32_t threads
         uint32_t sign_correct
-    enum:
-        DC_J2K_MAX_LAYERS
-    ctypedef struct dc_j2k_encode_opts:
-        uint32_t reversible, mct, levels, tile_w, tile_h, progression
-        uint32_t block_w, block_h, nlayers, use_psnr
-        float layers[32]
-        uint32_t tlm, threads
     ctypedef struct dc_j2k_buf:
         uint8_t *data
         size_t len, cap, pos
     int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error *err)
-    int dc_j2k_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
-                      const dc_frame *f, const dc_j2k_decode_opts *opts,
-                      dc_j2k_info *info, dc_error *err)
     void dc_j2k_buf_free(dc_j2k_buf *b)
-    int dc_j2k_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
-                      const dc_j2k_encode_opts *opts, dc_j2k_buf *out, dc_error *err)
     int dc_j2k_add_tlm(dc_j2k_buf *b, dc_error *err)
-    const char *dc_j2k_openjpeg_version()
+
+cdef extern from "j2k/dc_openjpeg.h" nogil:
+    enum:
+        DC_OPENJPEG_MAX_LAYERS
+    ctypedef struct dc_openjpeg_encode_opts:
+        uint32_t reversible, mct, levels, tile_w, tile_h, progression
+        uint32_t block_w, block_h, nlayers, use_psnr
+        float layers[32]
+        uint32_t tlm, threads
+    int dc_openjpeg_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
+                           const dc_openjpeg_encode_opts *opts, dc_j2k_buf *out, dc_error *err)
+    const char *dc_openjpeg_version()
 
 cdef extern from "j2k/dc_ojph.h" nogil:
     ctypedef struct dc_ojph_encode_opts:

@@ -1,0 +1,300 @@
+"""The command line's files: DICOM inputs found by content and read with a
+check that they are whole, their places in the output tree, and outputs
+written whole or not at all (or skipped when an earlier run completed them)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable
+
+# Value representations an explicit-VR element can start with (PS3.5 6.2).
+_VRS = {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT",
+        b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST",
+        b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV"}
+_TMP_SUFFIX = ".dicomcodecs-tmp"
+
+
+class Refused(Exception):
+    """One input cannot be processed; the message is the one-line reason."""
+
+
+def sniff(path: Path) -> str | None:
+    """'preamble' for a DICOM file (128-byte preamble + 'DICM'), 'bare' for a
+    dataset without preamble that starts plausibly (a group 0002 or 0008
+    element, either byte order, explicit or implicit VR), None otherwise.
+    OSError (missing, unreadable) propagates."""
+    with open(path, "rb") as f:
+        head = f.read(132)
+        size = os.fstat(f.fileno()).st_size
+    if len(head) == 132 and head[128:132] == b"DICM":
+        return "preamble"
+    if len(head) < 8:
+        return None
+    for order in ("little", "big"):
+        group = int.from_bytes(head[0:2], order)
+        if group not in (0x0002, 0x0008):
+            continue
+        if head[4:6] in _VRS:
+            return "bare"
+        # Implicit VR: one of the group's first elements, an even length that fits.
+        element, length = int.from_bytes(head[2:4], order), int.from_bytes(head[4:8], order)
+        if element < 0x0100 and length % 2 == 0 and 8 + length <= size:
+            return "bare"
+    return None
+
+
+@dataclass(frozen=True)
+class Input:
+    path: Path      # as the user named it (the argument, joined with the part below it)
+    rel: Path       # its place under the output folder
+    bare: bool      # no preamble: pydicom must be forced to read it
+
+
+@dataclass
+class Inputs:
+    files: list[Input]
+    problems: list[tuple[str, str]]   # (argument, one-line reason)
+    ignored: int                      # files in folders that are not DICOM
+
+
+def is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(_TMP_SUFFIX)
+
+
+def find_inputs(args: Iterable[str], skip: Path | None = None) -> Inputs:
+    """The DICOM files named by `args` (files, and folders searched
+    recursively), each with its path relative to the output root: the common
+    folder of all arguments (a lone folder is its own root; a lone file's
+    root is its folder). So two inputs never share an output path. Files in
+    folders that are not DICOM are counted, not reported; a named file that is
+    not DICOM is a problem. Folders equal to `skip` (the output folder) are
+    not searched unless given as an argument themselves."""
+    skip_real = os.path.realpath(skip) if skip is not None else None
+    found: list[tuple[Path, str, bool]] = []   # (display path, absolute path, bare)
+    problems: list[tuple[str, str]] = []
+    roots: list[str] = []
+    ignored = 0
+    seen: set[str] = set()
+
+    def add(display: Path, kind: str) -> None:
+        real = os.path.realpath(display)
+        if real not in seen:
+            seen.add(real)
+            found.append((display, os.path.abspath(display), kind == "bare"))
+
+    for arg in args:
+        p = Path(arg)
+        if not os.path.lexists(p):
+            problems.append((arg, "no such file or folder"))
+            continue
+        if p.is_dir():
+            roots.append(os.path.abspath(p))
+            for folder, dirs, names in os.walk(p, onerror=lambda e: problems.append(
+                    (str(e.filename), _os_reason(e)))):
+                dirs[:] = sorted(d for d in dirs if skip_real is None
+                                 or os.path.realpath(os.path.join(folder, d)) != skip_real)
+                for name in sorted(names):
+                    if is_temporary(name):
+                        continue
+                    f = Path(folder) / name
+                    try:
+                        kind = sniff(f) if f.is_file() else None
+                    except OSError as exc:
+                        problems.append((str(f), _os_reason(exc)))
+                        continue
+                    if kind:
+                        add(f, kind)
+                    else:
+                        ignored += 1
+            continue
+        try:
+            kind = sniff(p)
+        except OSError as exc:
+            problems.append((arg, _os_reason(exc)))
+            continue
+        if kind is None:
+            problems.append((arg, "not a DICOM file (no 'DICM' at byte 128, and it does not "
+                                  "start with a DICOM element)"))
+            continue
+        roots.append(os.path.abspath(p))
+        add(p, kind)
+    files = []
+    if found:
+        root = os.path.commonpath(roots)
+        if not os.path.isdir(root):
+            root = os.path.dirname(root)
+        files = [Input(d, Path(os.path.relpath(a, root)), bare) for d, a, bare in found]
+    return Inputs(files, problems, ignored)
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+# ------------------------------------------------------------------- writing
+
+class OutputExists(Exception):
+    """The target appeared while we wrote, and we may not replace it."""
+
+
+def _temporary(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{_TMP_SUFFIX}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Temporary files for `target` left by a process that no longer runs (a
+    run killed outright, which no `finally` survives)."""
+    for tmp in target.parent.glob(f".{target.name}.*{_TMP_SUFFIX}"):
+        pid = tmp.name[len(target.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def write_whole(target: Path, write: Callable[[Path], None], *, replace: bool,
+                check: Callable[[Path], None] | None = None,
+                stop: threading.Event | None = None) -> None:
+    """Create `target` by `write(tmp)` to a temporary file beside it, then
+    `check(tmp)` (raises if wrong), then one rename: `target` is either absent
+    or complete, never half-written. An existing `target` is replaced only if
+    `replace`; otherwise OutputExists. A set `stop` discards the file before
+    it is published."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    tmp = _temporary(target)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        if check is not None:
+            check(tmp)
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+        if replace:
+            os.replace(tmp, target)
+            return
+        try:
+            # A hard link never replaces what exists: no window between a
+            # check and the rename in which another writer could be lost.
+            os.link(tmp, target)
+        except FileExistsError:
+            raise OutputExists(f"{target} exists") from None
+        except OSError:  # a file system without hard links
+            if os.path.lexists(target):
+                raise OutputExists(f"{target} exists") from None
+            os.rename(tmp, target)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def pixel_data_ends(f: BinaryIO, pos: int) -> str:
+    """Where a Pixel Data element that starts at byte `pos` of the open file
+    `f` ends: 'whole' inside the file (encapsulated: every item and the
+    sequence delimiter present), 'cut' beyond its end, 'damaged' where an
+    item should start and none does, 'absent' when no Pixel Data element
+    starts there (none in the file, or a deflated body)."""
+    fd = f.fileno()
+    size = os.fstat(fd).st_size
+    head = os.pread(fd, 12, pos)
+    order = {b"\xe0\x7f\x10\x00": "little", b"\x7f\xe0\x00\x10": "big"}.get(head[:4])
+    if order is None:
+        return "absent"
+    if len(head) < 12:
+        return "cut"
+    if head[4:6] in (b"OB", b"OW", b"UN"):  # explicit VR: 2 reserved bytes, 4-byte length
+        length, pos = int.from_bytes(head[8:12], order), pos + 12
+    else:
+        length, pos = int.from_bytes(head[4:8], order), pos + 8
+    if length != 0xFFFFFFFF:
+        return "whole" if pos + length <= size else "cut"
+    while True:  # items of encapsulated data, always little endian
+        item = os.pread(fd, 8, pos)
+        if len(item) < 8:
+            return "cut"
+        if item[:4] == b"\xfe\xff\xdd\xe0":
+            return "whole"
+        if item[:4] != b"\xfe\xff\x00\xe0":
+            return "damaged"
+        pos += 8 + int.from_bytes(item[4:8], "little")
+        if pos > size:
+            return "cut"
+
+
+# ------------------------------------------------------------------- reading
+
+def read_input(item: Input, *, pixels: bool) -> Any:
+    """The input as a pydicom Dataset (without Pixel Data unless `pixels`),
+    with a Transfer Syntax UID even when the file has no meta header."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        with open(item.path, "rb") as f:
+            ds = pydicom.dcmread(f, stop_before_pixels=True, force=item.bare)
+            # pydicom reads a file cut inside its Pixel Data without a word
+            if pixel_data_ends(f, f.tell()) == "cut":
+                raise Refused("truncated: the file ends inside its Pixel Data")
+        if pixels:
+            ds = pydicom.dcmread(item.path, force=item.bare)
+    except (Refused, OSError, MemoryError):
+        raise
+    except InvalidDicomError:
+        raise Refused("not a DICOM file") from None
+    except Exception as exc:  # pydicom's many ways of meeting a damaged file
+        detail = " ".join(str(exc).split())
+        raise Refused("cannot be read as DICOM; the file may be truncated or damaged"
+                      + (f" ({detail})" if detail else "")) from None
+    meta = ds.file_meta
+    if "TransferSyntaxUID" not in meta:
+        implicit, little = getattr(ds, "original_encoding", (None, None))
+        if implicit is None:
+            raise Refused("no Transfer Syntax UID in the file and its encoding is unknown")
+        meta.TransferSyntaxUID = ("1.2.840.10008.1.2" if implicit else
+                                  "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
+    missing = [kw for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated",
+                             "PhotometricInterpretation") if kw not in ds]
+    if missing:
+        raise Refused(f"no {', '.join(missing)}: not an image, or the file is cut short "
+                      "before its image attributes")
+    if pixels and "PixelData" not in ds:
+        raise Refused("no Pixel Data: not an image, or the file is cut short before its pixels")
+    return ds
+
+
+def frame_count(ds: Any) -> int:
+    try:
+        return max(1, int(ds.get("NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def skip_existing(target: Path, whole: bool, source: Input, overwrite: bool) -> bool:
+    """Is `target` a complete output to skip? False when it may be written;
+    Refused when it exists and may not be replaced."""
+    if overwrite or not os.path.lexists(target):
+        return False
+    if whole:
+        return True
+    if os.path.realpath(target) == os.path.realpath(source.path):
+        raise Refused(f"the output {target} is the input itself; --overwrite replaces it")
+    raise Refused(f"{target} exists and is not a complete output of this input; "
+                  "--overwrite replaces it")

@@ -23,8 +23,9 @@ DEV_CMAKE := -Ccmake.define.DC_WERROR=ON
 # Debian/Ubuntu packages: compiler and Python headers, the codec libraries,
 # and the independent implementations the interop tests run.
 APT_PACKAGES := build-essential pkg-config python3-dev python3-venv \
-	libopenjp2-7-dev libturbojpeg0-dev libcharls-dev libopenjph-dev \
-	dcmtk libgdcm-tools libopenjp2-tools openjph-tools
+	libopenjp2-7-dev libturbojpeg0-dev libopenjph-dev \
+	libjxl-dev libdeflate-dev \
+	dcmtk libgdcm-tools libopenjp2-tools openjph-tools libjxl-tools
 # libjpeg-turbo's libjpeg API: Debian names it one way, Ubuntu another.
 APT_JPEG := libjpeg62-turbo-dev libjpeg-turbo8-dev
 FUZZ_PACKAGES := clang -- libclang-rt-14-dev libclang-rt-dev

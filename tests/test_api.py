@@ -55,10 +55,13 @@ def test_frameinfo_properties():
     with pytest.raises(Exception):
         info.rows = 5  # type: ignore[misc]
     for bits, rep, dtype in [(8, 0, np.uint8), (8, 1, np.int8), (32, 0, np.uint32),
-                             (64, 1, np.int64)]:
-        assert info.replace(bits_allocated=bits, pixel_representation=rep).dtype == dtype
+                             (64, 1, np.int64), (1, 0, np.uint8)]:
+        assert info.replace(bits_allocated=bits, bits_stored=bits,
+                            pixel_representation=rep).dtype == dtype
     with pytest.raises(ValueError, match="Bits Allocated 12"):
-        info.replace(bits_allocated=12).dtype
+        info.replace(bits_allocated=12)
+    with pytest.raises(NotImplementedError, match="Bits Allocated 24"):
+        info.replace(bits_allocated=24).dtype
 
 
 @pytest.mark.parametrize("field, value", [
@@ -154,7 +157,7 @@ def test_decode_frame_bad_out():
         dc.decode_frame(frames[0], info, out=bytearray(4000))
 
 
-@pytest.mark.parametrize("threads", [None, 0, 1, 2, 3, 100])
+@pytest.mark.parametrize("threads", [None, 1, 2, 3, 100])
 def test_decode_frames_threads(threads):
     arr, frames = rle_frames(n=7)
     np.testing.assert_array_equal(dc.decode_frames(frames, info_of(arr), threads=threads), arr)
@@ -335,9 +338,8 @@ def test_syntax_without_codec_names_it(monkeypatch):
 
 
 def test_unknown_syntaxes():
-    info = dc.FrameInfo("1.2.3.4", 8, 8, 1, 8, 8, 0, "MONOCHROME2")
     with pytest.raises(NotImplementedError, match="1.2.3.4"):
-        dc.decode_frame(b"", info)
+        dc.FrameInfo("1.2.3.4", 8, 8, 1, 8, 8, 0, "MONOCHROME2")
     with pytest.raises(ValueError, match="unknown transfer syntax"):
         dc.encode_frame(np.zeros((8, 8), np.uint8), "no-such-syntax")
     ds = pydicom.dcmread(find_testfile("MR_small.dcm"))
@@ -458,3 +460,58 @@ def test_native_ybr_full_422_is_upsampled_like_pydicom():
     ds = pydicom.dcmread(path)
     np.testing.assert_array_equal(dc.pixel_array(path), ds.pixel_array)
     np.testing.assert_array_equal(dc.pixel_array(ds, as_rgb=False), pd_pixel_array(path, raw=True))
+
+
+# --------------------------------------------------- native Bits Allocated 1
+
+@pytest.mark.parametrize("name", ["liver.dcm", "liver_1frame.dcm", "liver_expb.dcm",
+                                  "liver_expb_1frame.dcm"])
+def test_bits_allocated_1_decodes_as_pydicom_does(name):
+    path = find_testfile(name)
+    ds = pydicom.dcmread(path)
+    ref = ds.pixel_array
+    got = dc.pixel_array(path)
+    assert got.dtype == np.uint8 and got.shape == ref.shape
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(dc.pixel_array(ds), ref)
+    assert set(np.unique(got)) <= {0, 1}
+    if ref.ndim == 3:
+        np.testing.assert_array_equal(dc.pixel_array(path, frames=1), ref[1])
+        np.testing.assert_array_equal(np.stack(list(dc.iter_frames(path))), ref)
+
+
+@pytest.mark.parametrize("rows, cols, n", [(5, 7, 3), (3, 3, 5), (8, 8, 2), (1, 13, 4)])
+def test_bits_allocated_1_frames_packed_across_byte_boundaries(rows, cols, n):
+    """Frames whose size is not a whole number of bytes follow each other
+    bit by bit (as pydicom's pack_bits writes them and its decoder reads)."""
+    from pydicom.pixels import pack_bits
+
+    rng = np.random.default_rng(rows * cols + n)
+    arr = rng.integers(0, 2, (n, rows, cols), dtype=np.uint8)
+    ds = write_native_bits(arr, pack_bits(arr))
+    np.testing.assert_array_equal(ds.pixel_array, arr)  # pydicom's own reading
+    np.testing.assert_array_equal(dc.pixel_array(ds), arr)
+    for i in range(n):
+        np.testing.assert_array_equal(dc.pixel_array(ds, frames=i), arr[i])
+    np.testing.assert_array_equal(dc.pixel_array(ds, frames=[n - 1, 0]), arr[[n - 1, 0]])
+
+
+def write_native_bits(arr, packed):
+    from .conftest import write_native
+
+    ds = write_native(None, arr[0], bits_stored=8)
+    ds.NumberOfFrames = arr.shape[0]
+    ds.BitsAllocated = ds.BitsStored = 1
+    ds.HighBit = 0
+    ds.PixelData = packed + b"\x00" * (len(packed) % 2)
+    return ds
+
+
+def test_bits_allocated_1_truncated():
+    from pydicom.pixels import pack_bits
+
+    arr = np.ones((3, 5, 7), np.uint8)
+    ds = write_native_bits(arr, pack_bits(arr)[:-2])  # frame 2 short of 2 bytes
+    with pytest.raises(dc.DecodeError, match="Native Pixel Data: frame 2: truncated"):
+        dc.pixel_array(ds)
+    np.testing.assert_array_equal(dc.pixel_array(ds, frames=[0, 1]), arr[:2])

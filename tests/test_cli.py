@@ -121,7 +121,8 @@ def test_transcode_folder_mirrors_tree_and_survives_a_damaged_file(tmp_path):
     failed = sorted(ln for ln in r.stderr.splitlines() if ln.startswith("  FAILED"))
     assert failed[0] == "  FAILED in/cut_fragment.dcm: truncated: the file ends inside its Pixel Data"
     assert failed[1] == "  FAILED in/cut_native.dcm: truncated: the file ends inside its Pixel Data"
-    assert failed[2].startswith("  FAILED in/sub/damaged.dcm: ") and "cut short" in failed[2]
+    assert failed[2] == ("  FAILED in/sub/damaged.dcm: truncated: the file ends at byte 600, "
+                         "before its (7FE0,0010) Pixel Data element")
 
 
 def test_rerun_skips_complete_outputs(tmp_path):
@@ -253,7 +254,7 @@ def test_failed_verification_publishes_nothing(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--to", "jpeg2k"), "unknown transfer syntax 'jpeg2k'; did you mean j2k or htj2k?"),
+    (("--to", "jpeg2k"), "unknown transfer syntax 'jpeg2k'; did you mean j2k"),
     (("--to", "rle", "--option", "j2k_cr"), "--option 'j2k_cr': give KEY=VALUE; RLE Lossless"),
     (("--to", "j2k", "--option", "ratio=20"),
      "--option ratio: not an option of JPEG 2000 (1.2.840.10008.1.2.4.91), which takes "

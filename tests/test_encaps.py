@@ -64,7 +64,8 @@ def both_indexes(tmp_path, ds: Dataset):
         pydicom.dcmread(f, stop_before_pixels=True)
         start = f.tell() + 12
     fd = os.open(path, os.O_RDONLY)
-    return fragments_from_buffer(ds.PixelData), fragments_from_file(fd, start, os.path.getsize(path)), fd
+    return (fragments_from_buffer(ds.PixelData),
+            fragments_from_file(lambda off, n: os.pread(fd, n, off), start, os.path.getsize(path)), fd)
 
 
 # ------------------------------------------------------------- offset tables

@@ -18,7 +18,7 @@ import dicomcodecs as dc
 from dicomcodecs import _j2k
 from dicomcodecs.registry import get_decoder, get_encoder
 
-from .conftest import find_testfile, require_tool
+from .conftest import find_testfile, require_tool, write_native
 
 J2KR = "1.2.840.10008.1.2.4.90"
 J2KI = "1.2.840.10008.1.2.4.91"
@@ -238,6 +238,21 @@ def test_j2k_lossy_options():
     assert attrs["lossy"] is True
 
 
+@pytest.mark.parametrize("uid", [J2KI, HTI])
+def test_lossy_syntaxes_have_a_default(uid):
+    """JPEG 2000 (.91) without options, like HTJ2K (.203): the irreversible
+    9/7 wavelet, no rate limit; close to the original, marked lossy."""
+    arr = _smooth((96, 128), np.uint16, 12)
+    info = _info(uid, arr, 12)
+    cs = dc.encode_frame(arr, uid, bits_stored=12)
+    assert not _j2k.parse(cs)["reversible"]
+    out = dc.decode_frame(cs, info).astype(float)
+    assert 10 * np.log10(4095 ** 2 / np.mean((out - arr) ** 2)) > 50
+    assert get_encoder(uid).encoded_attributes(info)["lossy"] is True
+    ds = dc.compress(write_native(None, arr, bits_stored=12), uid)
+    assert ds.LossyImageCompression == "01"
+
+
 def test_j2k_lossy_rgb_is_ybr_ict():
     arr = _smooth((64, 64, 3), np.uint8, 8)
     info = _info(J2KI, arr, 8)
@@ -279,7 +294,6 @@ def test_encode_options(uid, options):
 
 @pytest.mark.parametrize("uid,options,match", [
     (J2KR, {"j2k_cr": [10]}, "lossy"),
-    (J2KI, {}, "j2k_cr or j2k_psnr"),
     (J2KI, {"j2k_cr": [10], "j2k_psnr": [40]}, "not both"),
     (J2KR, {"reversible": False}, "lossy"),
     (J2KR, {"progression": "XYZW"}, "progression"),

@@ -22,6 +22,8 @@ from .conftest import require_tool
 PKG = Path(dc.__file__).resolve().parent
 ROOT = Path(__file__).resolve().parents[1]          # the checkout, or the unpacked sdist
 VERSION_RE = re.compile(r"\d+\.\d+(\.\d+)?")
+# The compiled modules: one per src/dicomcodecs/_*.pyx (test_package_is_typed).
+EXTENSIONS = ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k", "_deflate", "_jxl")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -42,7 +44,7 @@ def _extensions() -> list[Path]:
         import importlib
 
         exts = [Path(importlib.import_module(f"dicomcodecs.{m}").__file__).resolve()
-                for m in ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k")]
+                for m in EXTENSIONS]
     return exts
 
 
@@ -87,15 +89,17 @@ def test_info_names_every_engine_and_library_with_a_version():
     libs = out.split("Libraries", 1)
     assert len(libs) == 2, "'dicomcodecs info' lists no libraries"
     listed = dict(ln.split(None, 1) for ln in libs[1].splitlines()[1:] if ln.strip())
-    assert set(listed) == {"libjpeg-turbo", "CharLS", "OpenJPEG", "OpenJPH"}
+    assert set(listed) == {"libjpeg-turbo", "OpenJPEG", "OpenJPH", "libjxl", "libdeflate"}
     for name, version in listed.items():
         assert VERSION_RE.fullmatch(version.strip()), (name, version)
     # the same versions the engines report
     by_uid = {uid: version for uid, _, _, _, version in rows}
-    assert listed["CharLS"].strip() == by_uid["1.2.840.10008.1.2.4.80"]
+    assert by_uid["1.2.840.10008.1.2.4.80"] == dc.__version__     # our own JPEG-LS
     assert listed["OpenJPEG"].strip() == by_uid["1.2.840.10008.1.2.4.90"]
     assert f"OpenJPH {listed['OpenJPH'].strip()}" in by_uid["1.2.840.10008.1.2.4.201"]
     assert by_uid["1.2.840.10008.1.2.4.50"].startswith(listed["libjpeg-turbo"].strip())
+    assert listed["libjxl"].strip() == by_uid["1.2.840.10008.1.2.4.110"]
+    assert listed["libdeflate"].strip() == by_uid["1.2.840.10008.1.2.8.1"]
 
 
 def test_imported_from_an_install_not_a_build_tree():
@@ -114,7 +118,7 @@ def test_extensions_have_no_rpath_into_a_build_tree():
     $ORIGIN/../dicomcodecs.libs); never an absolute path (a build dir)."""
     readelf = require_tool("readelf")
     exts = _extensions()
-    assert {e.name.split(".")[0] for e in exts} >= {"_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k"}
+    assert {e.name.split(".")[0] for e in exts} >= set(EXTENSIONS)
     for ext in exts:
         out = subprocess.run([readelf, "-d", str(ext)], capture_output=True, text=True, check=True).stdout
         for m in re.finditer(r"\((RPATH|RUNPATH)\).*\[(.*)\]", out):
@@ -222,20 +226,21 @@ def test_frame_level_api_works_without_pydicom():
 
 
 def test_pixel_array_on_a_file_needs_pydicom_and_says_so():
-    """The other half of the line: what reads datasets imports pydicom (a
-    required dependency), and a missing pydicom is a plain ImportError."""
+    """The other half of the line: reading DICOM files uses pydicom (a
+    required dependency); were it missing, the error says so."""
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("MR_small_RLE.dcm")
     code = ("import sys; sys.modules['pydicom'] = None\n"
             "import dicomcodecs as dc\n"
-            "try:\n    dc.pixel_array('x.dcm')\n"
-            "except ImportError as exc:\n    print('ImportError', exc.name)\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+            "try:\n    dc.pixel_array(sys.argv[1])\n"
+            "except ImportError as exc:\n    print('ImportError:', exc)\n")
+    r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "ImportError pydicom"
+    assert r.stdout.startswith("ImportError: reading DICOM files needs pydicom"), r.stdout
 
 
 # -------------------------------------------------------------------- typing
-
-EXTENSIONS = ("_color", "_scratch", "_rle", "_jpeg", "_jpegls", "_j2k")
 
 
 def _mypy_config(tmp_path: Path) -> Path:

@@ -242,3 +242,68 @@ def test_as_buffer_and_iter_buffer(registered):
     assert b"".join(frames) == bytes(own)
     arrays = [a.copy() for a, _ in dec.iter_array(ds, decoding_plugin="dicomcodecs")]
     np.testing.assert_array_equal(np.stack(arrays), ref.pixel_array)
+
+
+@pytest.mark.parametrize("syntax", ["rle", "jpeg-baseline", "jpeg-lossless-sv1",
+                                    "jpeg-ls-lossless", "j2k-lossless", "htj2k-lossless"])
+def test_buffers_are_bytearrays_as_pydicom_documents(syntax, registered):
+    """pydicom's Decoder.as_buffer/iter_buffer return what the plugin gives;
+    its contract says bytes or bytearray (one frame: the plugin's own
+    buffer, passed through), for every codec family (the RLE
+    and JPEG ones answer through their own pydicom_decode hooks)."""
+    from .conftest import write_native
+
+    rng = np.random.default_rng(3)
+    arr = rng.integers(0, 256, (2, 48, 40), dtype=np.uint8)
+    ds = write_native(None, arr.reshape(96, 40), bits_stored=8)
+    ds.Rows, ds.NumberOfFrames = 48, 2
+    dc.compress(ds, syntax)
+    dec = get_decoder(ds.file_meta.TransferSyntaxUID)
+    buf, _ = dec.as_buffer(ds, decoding_plugin="dicomcodecs")
+    assert type(buf) is bytes and len(buf) == arr.nbytes  # pydicom joins the frames
+    single, _ = dec.as_buffer(ds, index=1, decoding_plugin="dicomcodecs")
+    assert type(single) is bytearray and len(single) == arr[1].nbytes
+    frames = [b for b, _ in dec.iter_buffer(ds, decoding_plugin="dicomcodecs")]
+    assert all(type(b) is bytearray for b in frames) and len(frames) == 2
+    if syntax != "jpeg-baseline":  # lossy
+        assert bytes(buf) == arr.tobytes()
+        assert bytes(single) == arr[1].tobytes()
+        assert b"".join(frames) == arr.tobytes()
+    got = dec.as_array(ds, decoding_plugin="dicomcodecs")[0]
+    if syntax != "jpeg-baseline":
+        np.testing.assert_array_equal(got, arr)
+
+
+def _decode_in_worker(path):
+    """Runs in a spawned worker: ds.pixel_array, and whether our plugin
+    decoded it (a frame this large goes through _scratch's cache)."""
+    import dicomcodecs.pydicom
+    from dicomcodecs import _scratch
+
+    ds = pydicom.dcmread(path)
+    arr = ds.pixel_array
+    return arr, dicomcodecs.pydicom.is_registered(), _scratch.cached_bytes()
+
+
+@pytest.mark.nosanitize  # two interpreters started under ASan: slow, and not what it checks
+def test_spawned_workers_use_dicomcodecs_with_register_in_worker(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .conftest import write_native
+
+    arr = np.random.default_rng(9).integers(0, 4096, (512, 512), dtype=np.uint16)
+    ds = write_native(None, arr, bits_stored=12)
+    dc.compress(ds, "rle")
+    path = tmp_path / "rle.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=dcp.register_in_worker) as pool:
+        got, registered, cached = pool.submit(_decode_in_worker, str(path)).result()
+    np.testing.assert_array_equal(got, arr)
+    assert registered and cached == arr.nbytes
+    # without the initializer a spawned worker decodes with pydicom's own plugins
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        got, registered, cached = pool.submit(_decode_in_worker, str(path)).result()
+    np.testing.assert_array_equal(got, arr)
+    assert not registered and cached == 0

@@ -4,7 +4,8 @@
     python tools/licenses.py WHEEL [--license-dir DIR]
 
 After `auditwheel repair` (or delocate / delvewheel) the wheel carries copies
-of libopenjp2, libjpeg, libcharls and libopenjph, and with them the duty to
+of libopenjp2, libjpeg, libopenjph, libjxl (with libjxl_threads and
+what it links: libhwy, libbrotli*, liblcms2) and libdeflate, and with them the duty to
 ship their licences. This writes, for each bundled library,
 ``dicomcodecs/_licenses/<library>.txt`` (where it came from, then the licence
 text) and ``dicomcodecs/_licenses/README.txt`` (the list), into the wheel in
@@ -20,7 +21,7 @@ committed:
 - anything else (a library built from a release tarball in cibuildwheel's
   before-all, Homebrew, vcpkg): ``--license-dir DIR`` or
   ``$DICOMCODECS_LICENSE_DIR``, holding ``<library>.*`` files (e.g.
-  ``libopenjp2.LICENSE``, ``charls.LICENSE``) copied there by whoever
+  ``libopenjp2.LICENSE``, ``libopenjph.LICENSE``) copied there by whoever
   built the library.
 
 Exits non-zero when a bundled library's licence cannot be found: such a wheel

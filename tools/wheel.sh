@@ -10,7 +10,8 @@
 #      environment from pyproject's build-system, a fresh CMake build dir,
 #      warnings as errors: DC_WERROR=ON) -> dist/
 #   2. `auditwheel repair` -> wheelhouse/: copies libopenjp2, libjpeg
-#      (libjpeg-turbo), libcharls and libopenjph into dicomcodecs.libs/ and
+#      (libjpeg-turbo), libopenjph, libjxl (+ libjxl_threads,
+#      libhwy, libbrotli*, liblcms2) and libdeflate into dicomcodecs.libs/ and
 #      points the extensions' RPATH at them; the tag becomes the oldest
 #      manylinux the symbols allow.
 #   3. tools/licenses.py adds each bundled library's licence text (from the
@@ -28,9 +29,8 @@
 # cpXY folder per version, wiped first), WHEEL_TOOLS_VENV (build/wheel-tools).
 #
 # `tools/wheel.sh deps PREFIX` is the other use: cibuildwheel's Linux
-# before-all (pyproject [tool.cibuildwheel.linux]) builds the four codec
-# libraries from their release tarballs into PREFIX with CMake, Release
-# (NDEBUG: Debian's CharLS keeps its asserts and decodes ~1.6x slower), at
+# before-all (pyproject [tool.cibuildwheel.linux]) builds the three codec
+# libraries from their release tarballs into PREFIX with CMake, Release, at
 # the versions the tests here prove on Debian 12, and copies their licence
 # files to PREFIX/share/dicomcodecs-licenses for tools/licenses.py.
 set -euo pipefail
@@ -60,8 +60,6 @@ if [ "${1:-}" = deps ]; then
     "-DBUILD_CODEC=OFF" LICENSE libopenjp2.LICENSE
   build_one libjpeg-turbo 2.1.5 https://github.com/libjpeg-turbo/libjpeg-turbo/archive/refs/tags/2.1.5.tar.gz \
     "-DENABLE_STATIC=OFF -DWITH_TURBOJPEG=ON" LICENSE.md libjpeg.LICENSE
-  build_one charls 2.4.1 https://github.com/team-charls/charls/archive/refs/tags/2.4.1.tar.gz \
-    "-DCHARLS_BUILD_TESTS=OFF -DCHARLS_BUILD_SAMPLES=OFF -DCHARLS_BUILD_FUZZ_TEST=OFF" LICENSE.md libcharls.LICENSE
   build_one openjph 0.9.0 https://github.com/aous72/OpenJPH/archive/refs/tags/0.9.0.tar.gz \
     "-DOJPH_BUILD_EXECUTABLES=OFF" LICENSE libopenjph.LICENSE
   exit 0

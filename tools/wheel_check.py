@@ -34,11 +34,11 @@ EXPECT_ERROR = {
 }
 
 LOSSLESS = ["rle", "jpeg-lossless", "jpeg-lossless-sv1", "jpeg-ls-lossless", "j2k-lossless",
-            "htj2k-lossless", "htj2k-lossless-rpcl"]
+            "htj2k-lossless", "htj2k-lossless-rpcl", "jpeg-xl-lossless", "deflated-image-frame"]
 # Lossy syntaxes: minimum PSNR in dB on a smooth image; JPEG-LS near-lossless
 # is instead held to its NEAR bound.
 LOSSY = {"jpeg-baseline": 30.0, "jpeg-extended": 30.0, "j2k": 30.0, "htj2k": 30.0,
-         "jpeg-ls-near-lossless": None}
+         "jpeg-ls-near-lossless": None, "jpeg-xl": 30.0}
 JLS_NEAR = 2
 OPTIONS = {"jpeg-ls-near-lossless": {"jls_error": JLS_NEAR}, "j2k": {"j2k_cr": [8]}}
 
@@ -263,20 +263,26 @@ def check_loaded_libraries() -> None:
     they must be the bundled copies in dicomcodecs.libs/."""
     import dicomcodecs as dc
     from dicomcodecs import _j2k, _jpeg, _jpegls  # noqa: F401  (load every extension)
+    from dicomcodecs import _deflate, _jxl  # noqa: F401
 
     maps = Path("/proc/self/maps")
     if not maps.exists():
         return
     libs = sorted({line.split()[-1] for line in maps.read_text().splitlines()
-                   if any(k in line for k in ("libopenjp2", "libjpeg", "libcharls", "libopenjph"))})
+                   if any(k in line for k in ("libopenjp2", "libjpeg", "libcharls", "libopenjph",
+                                              "libjxl", "libdeflate"))})
     bundled = Path(dc.__file__).resolve().parent.parent / "dicomcodecs.libs"
     for lib in libs:
+        if "libcharls" in Path(lib).name:   # JPEG-LS is our own C now
+            record("FAIL", f"loaded {Path(lib).name}", "CharLS is no longer a dependency")
+            continue
         inside = Path(lib).resolve().parent == bundled.resolve()
         ok = inside or not bundled.is_dir()
         record("ok" if ok else "FAIL", f"loaded {Path(lib).name}",
                "bundled copy" if inside else f"from {lib}" + ("" if ok else ", not the bundled copy"))
-    if len(libs) < 4:
-        record("FAIL", "loaded libraries", f"expected OpenJPEG, libjpeg, CharLS, OpenJPH; mapped {libs}")
+    if len(libs) < 5:
+        record("FAIL", "loaded libraries",
+               f"expected OpenJPEG, libjpeg, OpenJPH, libjxl, libdeflate; mapped {libs}")
 
 
 def check_typing() -> None:

@@ -4,7 +4,7 @@
 #
 # A `debootstrap --variant=minbase bookworm` root with only python3,
 # python3-venv and python3-pip (no compiler, no -dev package, no libopenjp2,
-# libjpeg, libcharls, libopenjph: asserted below) is unpacked afresh for every
+# libjpeg, libopenjph, libjxl, libdeflate: asserted below) is unpacked afresh for every
 # wheel in wheelhouse/. The cp311 wheel runs on Debian's own python3.11. For
 # any other version, the host's interpreter (tools/pythons.sh: pyenv's
 # X.Y.*) is brought in: its installation is copied to the same path in the
@@ -90,7 +90,8 @@ fi
 # The machine must really be bare: no compiler, no codec library, no headers.
 assert_bare() {
   local ok=1 lib tool found
-  for lib in 'libopenjp2.so*' 'libjpeg.so*' 'libturbojpeg.so*' 'libcharls.so*' 'libopenjph.so*'; do
+  for lib in 'libopenjp2.so*' 'libjpeg.so*' 'libturbojpeg.so*' 'libcharls.so*' 'libopenjph.so*' \
+             'libjxl*.so*' 'libdeflate.so*'; do
     found=$(find "$ROOT" -xdev -name "$lib" 2>/dev/null | head -3)
     if [ -n "$found" ]; then echo "wheel-test: the root has $found" >&2; ok=0; fi
   done
@@ -100,6 +101,7 @@ assert_bare() {
     fi
   done
   found=$(find "$ROOT" -xdev \( -path "$ROOT/usr/include/openjpeg-2.5" -o -path "$ROOT/usr/include/charls" \
+    -o -path "$ROOT/usr/include/jxl" -o -name libdeflate.h \
     -o -path "$ROOT/usr/include/openjph" -o -name jpeglib.h -o -name Python.h \) 2>/dev/null | head -3)
   if [ -n "$found" ]; then echo "wheel-test: the root has headers: $found" >&2; ok=0; fi
   [ $ok = 1 ] || { echo "wheel-test: the root is not bare ($1)" >&2; return 1; }
@@ -202,6 +204,7 @@ check_one() {
   # inside it are the bundled copies only.
   local outside
   outside=$(find "$ROOT" -xdev \( -name 'libopenjp2*.so*' -o -name 'libcharls*.so*' -o -name 'libopenjph*.so*' \
+    -o -name 'libjxl*.so*' -o -name 'libdeflate*.so*' \
     -o -name 'libjpeg*.so*' \) -not -path "$ROOT/opt/venv/lib/python3*/site-packages/dicomcodecs.libs/*" 2>/dev/null)
   if [ -n "$outside" ]; then
     echo "wheel-test: codec libraries outside the wheel's dicomcodecs.libs/:" >&2

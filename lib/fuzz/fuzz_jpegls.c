@@ -1,16 +1,18 @@
-/* fuzz_jpegls.c: libFuzzer harness for lib/jpegls (CharLS glue). The input
- * is a JPEG-LS stream; the frame is taken from its header (capped at 2^20
- * samples) and decoded twice: as its natural layout (8-bit units up to
- * precision 8, unsigned, interleaved) and as 16-bit signed planes, which
- * exercises the widening, re-layout and sign paths. A one-byte-short output
- * must be refused. A lossless frame that decodes is encoded again with the
- * same interleave mode and must decode back to the same samples. Buffers are
- * heap copies of exactly the size the glue is told, so AddressSanitizer sees
- * any overrun by our code; CharLS is not instrumented, so the output buffers
- * it writes also carry guard bytes on both sides, checked after each call.
+/* fuzz_jpegls.c: libFuzzer harness for lib/jpegls (our JPEG-LS codec). The
+ * input is a JPEG-LS stream; the frame is taken from its header (capped at
+ * 2^20 samples) and decoded three times: as its natural layout (8-bit units
+ * up to precision 8, unsigned, interleaved), as 16-bit signed planes (the
+ * widening, planar and sign paths) and component by component at each
+ * component's own size (sub-sampled frames, 2 or 4 components). A
+ * one-byte-short output must be refused. A lossless frame that decodes is
+ * encoded again with the same interleave mode and must decode back to the
+ * same samples. Buffers are heap copies of exactly the size the codec is
+ * told, so AddressSanitizer sees any overrun; the output buffers also carry
+ * guard bytes on both sides, checked after each call (for uninstrumented
+ * replays).
  *
- * Build: clang-14 -g -O1 -fsanitize=fuzzer,address,undefined lib/fuzz/fuzz_jpegls.c
- *        lib/jpegls/dc_jpegls.c lib/common/dc_common.c -lcharls */
+ * Build: clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/fuzz/fuzz_jpegls.c
+ *        lib/jpegls/jls_*.c lib/jpegls/dc_jpegls.c lib/common/dc_common.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(src);
         return 0;
     }
+    size_t nplanes = 0;
+    for (uint32_t c = 0; c < info.components; c++)
+        nplanes += (size_t)info.comp_width[c] * info.comp_height[c];
+    uint8_t *planes = guarded_alloc(2 * nplanes);
+    err.msg[0] = '\0';
+    rc = dc_jpegls_decode_components(src, size, (uint16_t *)planes, 2 * nplanes, &err);
+    check_error("decode_components", rc, &err);
+    guarded_check_free(planes, 2 * nplanes, "decode_components");
+    if (info.components == 2 || info.components == 4) {
+        free(src);
+        return 0;
+    }
 
     dc_frame f;
     f.rows = info.height;
@@ -162,8 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (rc == DC_OK && info.near_lossless == 0 &&
         (size_t)info.width * info.height * info.components <= MAX_ROUND_TRIP_SAMPLES) {
-        /* CharLS may decode sample values above 2^P - 1 from a damaged
-         * stream; only a frame within its precision can be re-encoded. */
+        /* A damaged stream's LSE may set MAXVAL below 2^P - 1; only a frame
+         * within the default range is re-encoded (with default presets). */
         int in_range = 1;
         size_t ns = fsize / (f.bits_allocated / 8);
         uint32_t maxval = (1u << info.bits_per_sample) - 1u;

@@ -1,7 +1,7 @@
 /* dc_jpegls.h: JPEG-LS (ISO/IEC 14495-1, DICOM .4.80/.4.81) frames through
- * the system CharLS C API, with the DICOM rules CharLS does not know: the
- * dataset's frame geometry, interleaved output whatever the scan's interleave
- * mode, and signed samples stored as their low Bits Stored bits. */
+ * our own codec (jls_*.c), with the DICOM rules: the dataset's frame
+ * geometry, the dataset's layout whatever the scan's interleave mode, and
+ * signed samples stored as their low Bits Stored bits. */
 #ifndef DC_JPEGLS_H
 #define DC_JPEGLS_H
 
@@ -15,6 +15,9 @@ typedef struct dc_jpegls_info {
     uint32_t bits_per_sample;  /* P, 2..16 */
     uint32_t near_lossless;    /* NEAR of the first scan, 0 = lossless */
     uint32_t interleave_mode;  /* 0 none, 1 line, 2 sample */
+    uint32_t transform;        /* CharLS's HP colour transform, 0 none, 1..3 */
+    uint32_t comp_width[4];    /* each component's size (sub-sampled ones smaller) */
+    uint32_t comp_height[4];
 } dc_jpegls_info;
 
 /* Encoder settings; zero fields take the standard's defaults. */
@@ -52,7 +55,10 @@ int dc_jpegls_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dst
                      size_t *dstlen, const dc_frame *f, const dc_jpegls_params *p,
                      dc_error *err);
 
-/* CharLS's version string, e.g. "2.4.1". */
-const char *dc_jpegls_engine_version(void);
+/* Decodes every component of the stream as its own plane of 16-bit
+ * samples, one after the other, each of the size read_header reports: the
+ * frames DICOM cannot describe (sub-sampled components, 2 or 4 of them). */
+int dc_jpegls_decode_components(const uint8_t *src, size_t srclen, uint16_t *dst,
+                                size_t dstlen, dc_error *err);
 
 #endif

@@ -5,7 +5,17 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ._version import __version__
-from ._errors import DecodeError, EncodeError
+from ._errors import (
+    CodecMemoryError,
+    DecodeError,
+    DicomCodecsError,
+    EncodeError,
+    FrameIndexError,
+    InvalidInputError,
+    OutputTooSmallError,
+    UnknownSyntaxError,
+    UnsupportedError,
+)
 from ._info import FrameInfo
 from .registry import Codec, codecs, register_codec, unregister_codec
 from ._api import (
@@ -36,7 +46,9 @@ else:
 
 
 __all__ = [
-    "__version__", "DecodeError", "EncodeError", "FrameInfo", "Codec", "codecs",
+    "__version__", "DicomCodecsError", "DecodeError", "EncodeError", "InvalidInputError",
+    "FrameIndexError", "UnsupportedError", "UnknownSyntaxError", "OutputTooSmallError",
+    "CodecMemoryError", "FrameInfo", "Codec", "codecs",
     "register_codec", "unregister_codec", "compress", "decode_frame", "decode_frames",
     "decompress", "encode_frame", "encode_frames", "iter_frames", "pixel_array",
 ]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _threads
+from . import _io, _options, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
-from ._errors import DecodeError, EncodeError
+from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError
 from ._info import FrameInfo
-from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, resolve
+from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder
 
 _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
@@ -47,14 +46,19 @@ def _output_spec(codec: Any, info: FrameInfo, as_rgb: bool, reduce: int, frame: 
     return shape, dtype, pi
 
 
+def _check_info(info: Any) -> None:
+    if not isinstance(info, FrameInfo):
+        raise TypeError(f"info must be a dicomcodecs.FrameInfo, not {type(info).__name__}")
+
+
 def _check_out(out: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError("out must be a numpy array")
     if out.shape != shape or out.dtype != dtype:
-        raise ValueError(f"out must have shape {shape} and dtype {dtype}, "
+        raise InvalidInputError(f"out must have shape {shape} and dtype {dtype}, "
                          f"not {out.shape} and {out.dtype}")
     if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be C-contiguous and writeable")
+        raise InvalidInputError("out must be C-contiguous and writeable")
     return out
 
 
@@ -66,7 +70,7 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
     n = len(indices)
     kwargs: dict[str, Any] = {}
     if getattr(codec, "supports_engine_threads", False):
-        wanted = _threads.cpu_count() if threads in (None, 0) else max(1, int(threads))
+        wanted = _threads.check_threads(threads)
         if wanted > n:
             kwargs["engine_threads"] = wanted // max(1, n)
 
@@ -81,9 +85,50 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
 def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
                  as_rgb: bool = True, reduce: int = 0, frame: int | None = None,
                  threads: int | None = 1) -> np.ndarray:
-    """Decode one encoded frame to an array of shape (rows, columns[, samples]).
-    `threads` > 1 (None: all cores) lets an engine with threads of its own
-    (OpenJPEG) spend them on this one frame."""
+    """Decode one encoded frame.
+
+    Parameters
+    ----------
+    src : bytes-like
+        One frame's codestream (all its fragments joined).
+    info : FrameInfo
+        The frame's Image Pixel attributes and transfer syntax.
+    out : numpy.ndarray, optional
+        C-contiguous, writeable, of the shape and dtype returned.
+    as_rgb : bool
+        YBR_FULL / YBR_FULL_422 colour comes back as RGB (default); False
+        keeps the stored colour space where the codestream allows.
+    reduce : int
+        JPEG 2000 / HTJ2K only: drop `reduce` resolution levels (each side
+        becomes ceil(n / 2**reduce)).
+    frame : int, optional
+        The frame's index, for error messages.
+    threads : int or None
+        1 (default) decodes in the calling thread; more (None: all cores)
+        lets an engine with threads of its own (OpenJPEG) use them.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, columns) or (rows, columns, samples); `out` when given.
+
+    Raises
+    ------
+    DecodeError
+        The codestream is corrupt, truncated or disagrees with `info`.
+    UnsupportedError
+        No codec decodes ``info.transfer_syntax``.
+    InvalidInputError
+        `reduce` for another syntax, `threads` below 1.
+    TypeError, ValueError
+        `out` of the wrong kind, shape or dtype.
+
+    Example
+    -------
+    >>> info = FrameInfo("rle", 512, 512, 1, 16, 12, 1, "MONOCHROME2")
+    >>> arr = decode_frame(encoded, info)
+    """
+    _check_info(info)
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, frame)
     if out is None:
@@ -97,7 +142,44 @@ def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,
 
 def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | None = None,
                   threads: int | None = None, as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
-    """Decode many frames, concurrently, into one (n, rows, columns[, samples]) array."""
+    """Decode many frames of one image, concurrently, into one array.
+
+    Parameters
+    ----------
+    frames : sequence of bytes-like
+        One codestream per frame.
+    info : FrameInfo
+        What every frame is.
+    out : numpy.ndarray, optional
+        C-contiguous, writeable, (n, rows, columns[, samples]), the dtype returned.
+    threads : int or None
+        None (default): all cores this process may use, capped by the frames;
+        1: the calling thread only.
+    as_rgb, reduce
+        As for :func:`decode_frame`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, rows, columns[, samples]).
+
+    Raises
+    ------
+    DecodeError, UnsupportedError, InvalidInputError
+        As for :func:`decode_frame`; a DecodeError names the frame.
+
+    Example
+    -------
+    >>> arr = decode_frames(list_of_codestreams, info, threads=4)
+    """
+    _check_info(info)
+    if not (hasattr(frames, "__len__") and hasattr(frames, "__getitem__")) \
+            or isinstance(frames, (bytes, bytearray, memoryview, str)):
+        if isinstance(frames, (bytes, bytearray, memoryview, str)) or \
+                not hasattr(frames, "__iter__"):
+            raise TypeError(f"frames must be a sequence of bytes-like codestreams, one per "
+                            f"frame, not {type(frames).__name__}")
+        frames = list(frames)
     codec = get_decoder(info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, 0)
     n = len(frames)
@@ -112,26 +194,38 @@ def decode_frames(frames: Sequence[Any], info: FrameInfo, *, out: np.ndarray | N
 # ----------------------------------------------------------- datasets, files
 
 class _PixelSource:
-    """The pixel data of a Dataset or a file, frame by frame, with what is
-    needed to decode it; files are read lazily, one frame at a time."""
+    """The pixel data of a Dataset, a file, a file object or the bytes of a
+    file, frame by frame, with what is needed to decode it; files are read
+    lazily, one frame at a time."""
 
-    def __init__(self, ds_or_path: Any) -> None:
-        self._fd: int | None = None
-        if isinstance(ds_or_path, (str, os.PathLike)):
-            self._open_file(os.fspath(ds_or_path))
+    def __init__(self, src: Any) -> None:
+        self._close: Any = None
+        _io.check_source(src, "ds_or_path")
+        if _io._is_dataset(src):
+            self.name = "the dataset"
+            self._open_dataset(src)
         else:
-            self._open_dataset(ds_or_path)
+            self._open_file(src)
 
     # The dataset: all attributes but Pixel Data.
     def _common(self, ds: Any) -> None:
         self.ds = ds
-        self.info = FrameInfo.from_dataset(ds)
-        self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        try:
+            self.info = FrameInfo.from_dataset(ds)
+        except InvalidInputError as exc:
+            raise type(exc)(str(exc), source=self.name) from None
+        try:
+            self.n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"(0028,0008) Number of Frames is "
+                                    f"{ds.get('NumberOfFrames')!r}, not a number",
+                                    source=self.name) from None
+        if self.n_frames < 1:
+            raise InvalidInputError(f"(0028,0008) Number of Frames is {self.n_frames}",
+                                    source=self.name)
         self.has_frame_axis = "NumberOfFrames" in ds and self.n_frames != 1 or self.n_frames > 1
         self.native = self.info.transfer_syntax in NATIVE
-        if not self.native and self.info.transfer_syntax not in SYNTAXES:
-            raise NotImplementedError(f"transfer syntax {self.info.transfer_syntax} is neither "
-                                      "native little endian nor one dicomcodecs decodes")
+        self.codec_name = describe(self.info.transfer_syntax)
 
     def _index(self, frags) -> None:
         # Dataset.get with a keyword gives the value (bytes), not the element.
@@ -149,57 +243,41 @@ class _PixelSource:
     def _open_dataset(self, ds: Any) -> None:
         self._common(ds)
         if "PixelData" not in ds:
-            raise ValueError("the dataset has no Pixel Data")
+            raise InvalidInputError(f"{self.name} has no (7FE0,0010) Pixel Data")
         value = ds.PixelData
+        if value is None:
+            raise InvalidInputError(f"{self.name}'s (7FE0,0010) Pixel Data is empty")
         if self.native:
             self._native = memoryview(value)
         else:
             self._index(fragments_from_buffer(value))
 
-    def _open_file(self, path: str) -> None:
-        import pydicom
-
-        f = open(path, "rb")
+    def _open_file(self, src: Any) -> None:
+        head = _io.read_pixel_header(src)
+        self.name = head.name
+        self._close = head.close
         try:
-            ds = pydicom.dcmread(f, stop_before_pixels=True)
-            pos = f.tell()
-            if str(ds.file_meta.get("TransferSyntaxUID", "")) == "1.2.840.10008.1.2.1.99":
-                # Deflated: the bytes on disk are not the dataset; let pydicom inflate it.
-                f.close()
-                self._open_dataset(pydicom.dcmread(path))
+            if head.ds_only:
+                self._open_dataset(head.ds)
                 return
-            self._common(ds)
-            size = os.fstat(f.fileno()).st_size
-            head = os.pread(f.fileno(), 12, pos)
-            order = "big" if self.info.transfer_syntax == BIG_ENDIAN else "little"
-            tag = b"\x7f\xe0\x00\x10" if order == "big" else b"\xe0\x7f\x10\x00"
-            if len(head) < 8 or head[:4] != tag:
-                raise ValueError(f"{path}: no Pixel Data element")
-            # Files whose body is implicit VR despite an explicit transfer
-            # syntax exist (pydicom reads them with a warning): look at the
-            # bytes, not the UID.
-            explicit = head[4:6] in (b"OB", b"OW", b"UN", b"OF", b"OD")
-            if explicit:
-                length, start = int.from_bytes(head[8:12], order), pos + 12
-            else:
-                length, start = int.from_bytes(head[4:8], order), pos + 8
+            self._common(head.ds)
+            end = head.size if head.length is None else head.start + head.length
             if self.native:
-                end = size if length == 0xFFFFFFFF else min(size, start + length)
-                self._native = memoryview(os.pread(f.fileno(), end - start, start))
-                f.close()
+                if end > head.size:
+                    raise InvalidInputError(
+                        f"truncated: the Pixel Data element says {head.length} bytes, the "
+                        f"file holds {head.size - head.start}", source=self.name)
+                self._native = memoryview(head.read(head.start, end - head.start))
                 return
-            self._fd = os.dup(f.fileno())
-            f.close()
-            self._index(fragments_from_file(self._fd, start, size))
+            self._index(fragments_from_file(head.read, head.start, end))
         except BaseException:
-            f.close()
             self.close()
             raise
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._close is not None:
+            self._close()
+            self._close = None
 
     def __enter__(self) -> "_PixelSource":
         return self
@@ -211,28 +289,37 @@ class _PixelSource:
         """Frame indices for `frames` (None, int, slice or list) and whether
         the result keeps a frame axis."""
         n = self.n_frames
+
+        def check(i: Any) -> int:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise TypeError(f"frames must be None, an int, a slice or a list of ints; "
+                                f"got {type(i).__name__} {i!r}")
+            if not -n <= i < n:
+                raise FrameIndexError(f"frame {int(i)} is out of range: it has {n} "
+                                      f"frame{'s' if n != 1 else ''} (0 to {n - 1})",
+                                      source=self.name)
+            return int(i) % n
+
         if frames is None:
             return list(range(n)), self.has_frame_axis
-        if isinstance(frames, (int, np.integer)):
-            i = int(frames)
-            if not -n <= i < n:
-                raise IndexError(f"frame {i} out of range for {n} frames")
-            return [i % n], False
         if isinstance(frames, slice):
             return list(range(n))[frames], True
-        idx = [int(i) for i in frames]
-        for i in idx:
-            if not -n <= i < n:
-                raise IndexError(f"frame {i} out of range for {n} frames")
-        return [i % n for i in idx], True
+        if isinstance(frames, (int, np.integer)) and not isinstance(frames, bool):
+            return [check(frames)], False
+        if isinstance(frames, (str, bytes)) or not hasattr(frames, "__iter__"):
+            check(frames)  # raises TypeError
+        return [check(i) for i in frames], True
 
     def frame(self, i: int):
-        return frame_bytes(self._frags, self._map[i])
+        parts = self._map[i]
+        if self._frags.cut_fragment is not None and self._frags.cut_fragment in parts:
+            raise DecodeError(self.codec_name, i, f"truncated: {self._frags.cut}")
+        return frame_bytes(self._frags, parts)
 
     def native_frames(self, idx: list[int], as_rgb: bool) -> np.ndarray:
         info = self.info
-        if info.bits_allocated % 8:
-            raise NotImplementedError(f"Bits Allocated {info.bits_allocated} native data")
+        if info.bits_allocated == 1:
+            return _native_bits(self._native, idx, info)
         # Uncompressed YBR_FULL_422 stores two bytes a pixel: Y1 Y2 Cb Cr for
         # each pair of pixels (PS3.3 C.7.6.3.1.2).
         subsampled = (info.photometric_interpretation == "YBR_FULL_422"
@@ -243,7 +330,8 @@ class _PixelSource:
         for k, i in enumerate(idx):
             raw = self._native[i * nbytes:(i + 1) * nbytes]
             if len(raw) < nbytes:
-                raise DecodeError("Native Pixel Data", i, f"{len(raw)} of {nbytes} bytes present")
+                raise DecodeError("Native Pixel Data", i, f"truncated: {len(raw)} of {nbytes} "
+                                  "bytes present")
             if subsampled:
                 pairs = np.frombuffer(raw, np.uint8).reshape(info.rows, info.columns // 2, 4)
                 arr[k, :, 0::2, 0] = pairs[..., 0]
@@ -267,14 +355,36 @@ class _PixelSource:
         return arr
 
 
+def _native_bits(native: Any, idx: list[int], info: FrameInfo) -> np.ndarray:
+    """Bits Allocated 1 frames: packed back to back, frame after frame, with
+    no padding between frames (PS3.5 8.1.1), one 0/1 byte a sample here."""
+    from ._deflate import unpack_bits
+
+    nsamples = info.rows * info.columns * info.samples_per_pixel
+    arr = np.empty((len(idx), *info.shape), np.uint8)
+    raw = np.frombuffer(native, np.uint8)
+    for k, i in enumerate(idx):
+        need = ((i + 1) * nsamples + 7) // 8
+        if raw.size < need:
+            raise DecodeError("Native Pixel Data", i, f"truncated: the frame ends at byte "
+                              f"{need}, the Pixel Data holds {raw.size}")
+        try:
+            unpack_bits(raw, i * nsamples, arr[k])
+        except DecodeError as exc:
+            raise DecodeError("Native Pixel Data", i, exc.cause) from None
+    return arr
+
+
 def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_rgb: bool,
                      reduce: int, out: np.ndarray | None = None) -> np.ndarray:
     if src.native:
         if reduce:
-            raise ValueError("reduce applies to JPEG 2000 and HTJ2K data only")
+            raise InvalidInputError(f"reduce={reduce}: reduced-resolution decoding applies to "
+                                    "JPEG 2000 and HTJ2K data only, not native data")
         return src.native_frames(idx, as_rgb)
     info = src.info
     codec = get_decoder(info.transfer_syntax)
+    src.codec_name = getattr(codec, "name", info.transfer_syntax)
     shape, dtype, _ = _output_spec(codec, info, as_rgb, reduce, idx[0] if idx else None)
     if out is None:
         out = np.empty((len(idx), *shape), dtype)
@@ -285,9 +395,54 @@ def _decode_selected(src: _PixelSource, idx: list[int], threads: int | None, as_
 
 def pixel_array(ds_or_path: Any, *, frames: Any = None, threads: int | None = None,
                 as_rgb: bool = True, reduce: int = 0) -> np.ndarray:
-    """Decode the chosen frames (all by default; an int, slice or list) of a
-    pydicom Dataset or a DICOM file. A single-frame image, or an int `frames`,
-    gives (rows, columns[, samples]); otherwise (n, rows, columns[, samples])."""
+    """Decode the pixel data of a DICOM file or dataset.
+
+    Parameters
+    ----------
+    ds_or_path : str, os.PathLike, binary file object, bytes or pydicom Dataset
+        A file's path; a file opened with ``"rb"`` (read from where it
+        stands); the bytes of a whole DICOM file (as a DICOMweb server
+        returns it); or a Dataset. A path is read lazily: the header, then
+        only the frames asked for.
+    frames : None, int, slice or list of int
+        Which frames (negative indices count from the end); None: all.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    as_rgb : bool
+        YBR_FULL / YBR_FULL_422 colour comes back as RGB (default).
+    reduce : int
+        JPEG 2000 / HTJ2K only: drop that many resolution levels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows, columns[, samples]) for a single-frame image or an int
+        `frames`; (n, rows, columns[, samples]) otherwise. Native Bits
+        Allocated 1 data comes back as uint8 0/1, as pydicom gives it.
+
+    Raises
+    ------
+    TypeError
+        `ds_or_path`, `frames` or `threads` of a kind not listed above.
+    InvalidInputError
+        Not a DICOM file; a truncated file (the message says "truncated"
+        and where); a missing or impossible Image Pixel attribute (named);
+        `threads` below 1; `reduce` for another syntax.
+    FrameIndexError
+        A frame out of range (also an IndexError).
+    DecodeError
+        Corrupt or truncated pixel data; the message names codec and frame.
+    UnsupportedError
+        A transfer syntax no codec here decodes.
+    OSError
+        The path cannot be opened.
+
+    Example
+    -------
+    >>> arr = pixel_array("ct.dcm")                 # all frames
+    >>> first = pixel_array("cine.dcm", frames=0)   # (rows, columns[, 3])
+    >>> arr = pixel_array(requests.get(url).content)
+    """
     with _PixelSource(ds_or_path) as src:
         idx, frame_axis = src.select(frames)
         arr = _decode_selected(src, idx, threads, as_rgb, reduce)
@@ -296,7 +451,28 @@ def pixel_array(ds_or_path: Any, *, frames: Any = None, threads: int | None = No
 
 def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
                 reduce: int = 0) -> Iterator[np.ndarray]:
-    """Yield decoded frames one at a time, reading a file only as it goes."""
+    """Yield decoded frames one at a time, reading a file only as it goes.
+
+    Parameters
+    ----------
+    ds_or_path, frames, as_rgb, reduce
+        As for :func:`pixel_array`.
+
+    Yields
+    ------
+    numpy.ndarray
+        One frame, (rows, columns[, samples]).
+
+    Raises
+    ------
+    The errors of :func:`pixel_array`; bad input is found at the first
+    ``next()``, a corrupt frame when it is reached.
+
+    Example
+    -------
+    >>> for frame in iter_frames("cine.dcm", frames=slice(0, None, 10)):
+    ...     process(frame)
+    """
     src = _PixelSource(ds_or_path)
     try:
         idx, _ = src.select(frames)
@@ -309,16 +485,19 @@ def iter_frames(ds_or_path: Any, *, frames: Any = None, as_rgb: bool = True,
 # ---------------------------------------------------------------- encoding
 
 def _encode_info(arr: np.ndarray, uid: str, photometric_interpretation: str | None,
-                 bits_stored: int | None, spp: int) -> FrameInfo:
-    if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2, 4, 8):
-        raise EncodeError(SYNTAXES[uid].name if uid in SYNTAXES else uid, None,
-                          f"cannot encode {arr.dtype} pixels; use 8 to 64-bit integers")
-    bits = arr.dtype.itemsize * 8
+                 bits_stored: int | None, spp: int, name: str) -> FrameInfo:
+    if arr.dtype.kind not in "uib" or arr.dtype.itemsize not in (1, 2, 4, 8):
+        raise EncodeError(name, None, f"cannot encode {arr.dtype} pixels; use 8 to 64-bit "
+                          "integers, or bool for Bits Allocated 1")
+    bits = 1 if arr.dtype.kind == "b" else arr.dtype.itemsize * 8
     if photometric_interpretation is None:
         photometric_interpretation = "MONOCHROME2" if spp == 1 else "RGB"
-    return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
-                     spp, bits, bits if bits_stored is None else int(bits_stored),
-                     1 if arr.dtype.kind == "i" else 0, str(photometric_interpretation), 0)
+    try:
+        return FrameInfo(uid, arr.shape[-3 if spp > 1 else -2], arr.shape[-2 if spp > 1 else -1],
+                         spp, bits, bits if bits_stored is None else bits_stored,
+                         1 if arr.dtype.kind == "i" else 0, photometric_interpretation, 0)
+    except InvalidInputError as exc:
+        raise EncodeError(name, None, str(exc).replace("FrameInfo.", "")) from None
 
 
 def _check_options(codec: Any, uid: str, options: dict[str, Any]) -> None:
@@ -334,6 +513,7 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
              bits_stored: int | None, options: dict[str, Any], frames_axis: bool):
     uid = resolve(transfer_syntax)
     codec = get_encoder(uid)
+    name = getattr(codec, "name", uid)
     _check_options(codec, uid, options)
     arr = np.asarray(arr)
     base = 3 if frames_axis else 2
@@ -342,21 +522,57 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
     elif arr.ndim == base + 1:
         spp = arr.shape[-1]
     else:
-        raise EncodeError(getattr(codec, "name", uid), None,
-                          f"expected an array of {base} or {base + 1} dimensions, got shape {arr.shape}")
-    info = _encode_info(arr, uid, photometric_interpretation, bits_stored, spp)
-    if info.bits_stored < 1 or info.bits_stored > info.bits_allocated:
-        raise EncodeError(getattr(codec, "name", uid), None,
-                          f"bits_stored {info.bits_stored} outside 1..{info.bits_allocated}")
+        raise EncodeError(name, None, f"expected an array of {base} or {base + 1} dimensions, "
+                          f"got shape {arr.shape}")
     if 0 in arr.shape[-3 if spp > 1 else -2:]:
-        raise EncodeError(getattr(codec, "name", uid), None, f"empty frame: shape {arr.shape}")
+        raise EncodeError(name, None, f"empty frame: shape {arr.shape}")
+    info = _encode_info(arr, uid, photometric_interpretation, bits_stored, spp, name)
     # Codecs read the samples' bytes as they lie: make them native-endian.
+    if arr.dtype.kind == "b":  # Bits Allocated 1: one 0/1 byte a sample
+        return codec, info, np.ascontiguousarray(arr).view(np.uint8)
     return codec, info, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
 def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
                  bits_stored: int | None = None, **options: Any) -> bytes:
-    """Encode one (rows, columns[, samples]) frame."""
+    """Encode one frame.
+
+    Parameters
+    ----------
+    arr : array-like of integers
+        (rows, columns) or (rows, columns, 3); 8 to 64-bit, signed or not
+        (Pixel Representation follows the dtype).
+    transfer_syntax : str
+        UID, pydicom keyword or alias (``"rle"``, ``"jpeg-ls-lossless"``, ...).
+    photometric_interpretation : str, optional
+        What the samples are: MONOCHROME2 (one sample) or RGB (three) by default.
+    bits_stored : int, optional
+        Default: the dtype's width.
+    **options
+        The syntax's encoder options, below; any other raises EncodeError.
+
+    Returns
+    -------
+    bytes
+        The codestream (not padded to even length).
+
+    Raises
+    ------
+    EncodeError
+        Pixels, options or attributes the codec cannot code; the message says why.
+    UnknownSyntaxError
+        A transfer syntax name dicomcodecs does not know.
+    UnsupportedError
+        No codec encodes that syntax.
+
+    Example
+    -------
+    >>> cs = encode_frame(arr, "jpeg-ls-near-lossless", bits_stored=12, jls_error=2)
+
+    Encoder options
+    ---------------
+{options}
+    """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, False)
     return codec.encode(arr, info, frame=0, **options)
@@ -365,7 +581,31 @@ def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: 
 def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
                   bits_stored: int | None = None, threads: int | None = None,
                   **options: Any) -> list[bytes]:
-    """Encode every frame of an (n, rows, columns[, samples]) array, concurrently."""
+    """Encode every frame of an (n, rows, columns[, samples]) array, concurrently.
+
+    Parameters
+    ----------
+    arr, transfer_syntax, photometric_interpretation, bits_stored, **options
+        As for :func:`encode_frame` (its docstring lists the options).
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+
+    Returns
+    -------
+    list of bytes
+        One codestream per frame.
+
+    Raises
+    ------
+    EncodeError, UnknownSyntaxError, UnsupportedError
+        As for :func:`encode_frame`.
+    InvalidInputError
+        `threads` below 1.
+
+    Example
+    -------
+    >>> frames = encode_frames(volume, "htj2k-lossless")
+    """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, True)
     out: list[bytes] = [b""] * arr.shape[0]
@@ -403,27 +643,12 @@ def _clear_pydicom_cache(ds: Any) -> None:
             setattr(ds, name, value)
 
 
-def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
-             generate_instance_uid: bool = True, encapsulate_ext: bool = False,
-             **options: Any) -> Any:
-    """Compress `ds` in place to `transfer_syntax` (UID, keyword or alias) and
-    return it. Compressed sources are decoded first."""
-    from pydicom.dataset import FileMetaDataset
+def _store_frames(ds: Any, uid: str, frames: list[bytes], encapsulate_ext: bool,
+                  generate_instance_uid: bool) -> None:
+    """Encapsulated Pixel Data of `frames` (with the offset tables they need),
+    the Transfer Syntax UID `uid` and a new SOP Instance UID when asked into
+    ds, which has file meta."""
     from pydicom.uid import generate_uid
-
-    uid = resolve(transfer_syntax)
-    codec = get_encoder(uid)
-    _check_options(codec, uid, options)
-    src_info = FrameInfo.from_dataset(ds)
-    as_rgb = src_info.photometric_interpretation in _CODESTREAM_ONLY
-    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
-    n = int(ds.get("NumberOfFrames", 1) or 1)
-    arr = arr.reshape(n, *src_info.shape)
-    pi = "RGB" if as_rgb else src_info.photometric_interpretation
-    frames = encode_frames(arr, uid, photometric_interpretation=pi,
-                           bits_stored=src_info.bits_stored, threads=threads, **options)
-    info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
-    attrs = codec.encoded_attributes(info, **options)
 
     data, eot, eot_lengths = encapsulate(frames, extended=True if encapsulate_ext else None)
     ds.PixelData = data
@@ -436,9 +661,91 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
     if eot is not None:
         ds.ExtendedOffsetTable = eot
         ds.ExtendedOffsetTableLengths = eot_lengths
+    ds.file_meta.TransferSyntaxUID = uid
+    if generate_instance_uid:
+        new = generate_uid()
+        ds.SOPInstanceUID = new
+        ds.file_meta.MediaStorageSOPInstanceUID = new
+    _clear_pydicom_cache(ds)
+
+
+def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
+             generate_instance_uid: bool = True, encapsulate_ext: bool = False,
+             **options: Any) -> Any:
+    """Compress a dataset's Pixel Data to `transfer_syntax`, in place.
+
+    Sets Transfer Syntax UID, Photometric Interpretation (what the
+    codestream holds, e.g. YBR_FULL_422, YBR_RCT), Planar Configuration,
+    encapsulation with a Basic Offset Table (Extended Offset Table when
+    needed or asked for) and, for lossy results, Lossy Image Compression,
+    its Ratio and Method. Compressed sources are decoded first.
+
+    Parameters
+    ----------
+    ds : pydicom Dataset, str, os.PathLike, binary file object or bytes
+        A Dataset is changed in place; anything else is read into a new one.
+    transfer_syntax : str
+        UID, pydicom keyword or alias.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    generate_instance_uid : bool
+        Give the result a new SOP Instance UID (default True).
+    encapsulate_ext : bool
+        Write an Extended Offset Table even when a Basic one would do.
+    **options
+        The syntax's encoder options, below.
+
+    Returns
+    -------
+    pydicom.Dataset
+        `ds` itself (or the dataset read), for chaining.
+
+    Raises
+    ------
+    TypeError
+        `ds` is none of the kinds above.
+    EncodeError, UnknownSyntaxError, UnsupportedError
+        As for :func:`encode_frame`; `ds` is left unchanged.
+    InvalidInputError, DecodeError
+        The source pixel data cannot be read, as for :func:`pixel_array`.
+
+    Example
+    -------
+    >>> ds = pydicom.dcmread("ct.dcm")
+    >>> compress(ds, "j2k", j2k_cr=[20]).save_as("ct_j2k.dcm")
+
+    Encoder options
+    ---------------
+{options}
+    """
+    from pydicom.dataset import FileMetaDataset
+
+    _io.check_source(ds, "ds")
+    ds = _io.read_dataset(ds)
+    uid = resolve(transfer_syntax)
+    codec = get_encoder(uid)
+    _check_options(codec, uid, options)
+    _teach_pydicom(uid)
+    src_info = FrameInfo.from_dataset(ds)
+    transcode = _transcoder(src_info.transfer_syntax, uid, codec, options)
+    if transcode is not None:
+        return _compress_transcoded(ds, uid, transcode, threads, generate_instance_uid,
+                                    encapsulate_ext)
+    as_rgb = src_info.photometric_interpretation in _CODESTREAM_ONLY
+    arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
+    n = int(ds.get("NumberOfFrames", 1) or 1)
+    arr = arr.reshape(n, *src_info.shape)
+    if src_info.bits_allocated == 1:
+        arr = arr.astype(bool)
+    pi = "RGB" if as_rgb else src_info.photometric_interpretation
+    frames = encode_frames(arr, uid, photometric_interpretation=pi,
+                           bits_stored=src_info.bits_stored, threads=threads, **options)
+    info = src_info.replace(transfer_syntax=uid, photometric_interpretation=pi)
+    attrs = codec.encoded_attributes(info, **options)
+
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = uid
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     ds.PhotometricInterpretation = attrs["photometric_interpretation"]
     if src_info.samples_per_pixel > 1:
         ds.PlanarConfiguration = attrs.get("planar_configuration", 0)
@@ -448,23 +755,94 @@ def compress(ds: Any, transfer_syntax: str, *, threads: int | None = None,
         ds.LossyImageCompression = "01"
         _append_multi(ds, "LossyImageCompressionRatio", _fmt_ds(original / compressed))
         _append_multi(ds, "LossyImageCompressionMethod", SYNTAXES[uid].method)
-    if generate_instance_uid:
-        new = generate_uid()
-        ds.SOPInstanceUID = new
-        ds.file_meta.MediaStorageSOPInstanceUID = new
-    _clear_pydicom_cache(ds)
+    return ds
+
+
+def _teach_pydicom(uid: str) -> None:
+    """Make the installed pydicom know `uid` (a syntax newer than it) so the
+    dataset can be saved; a no-op for the syntaxes it knows."""
+    from .pydicom._uids import teach
+
+    teach(uid)
+
+
+def _transcoder(src_uid: str, dst_uid: str, dst_codec: Any, options: dict[str, Any]) -> Any:
+    """A function(frame_bytes, index) -> bytes that turns src_uid frames into
+    dst_uid frames without decoding pixels (JPEG <-> JPEG XL recompression),
+    offered by either codec for these encode options; None when the pixels
+    must be decoded."""
+    if src_uid == dst_uid:
+        return None
+    candidates = [dst_codec]
+    try:
+        candidates.append(get_decoder(src_uid))
+    except NotImplementedError:
+        pass
+    for c in candidates:
+        offer = getattr(c, "transcoder", None)
+        fn = offer(src_uid, dst_uid, **options) if offer is not None else None
+        if fn is not None:
+            return fn
+    return None
+
+
+def _compress_transcoded(ds: Any, uid: str, transcode: Any, threads: int | None,
+                         generate_instance_uid: bool, encapsulate_ext: bool) -> Any:
+    """compress() for a frame-by-frame transcode: the image attributes stay
+    as they are (the pixels do not change), only the container does."""
+    with _PixelSource(ds) as src:
+        n = src.n_frames
+        frames: list[bytes] = [b""] * n
+
+        def one(i: int) -> None:
+            frames[i] = transcode(bytes(src.frame(i)), i)
+
+        _threads.run(one, n, threads)
+    _store_frames(ds, uid, frames, encapsulate_ext, generate_instance_uid)
     return ds
 
 
 def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> Any:
-    """Decode `ds`'s Pixel Data in place to Explicit VR Little Endian; return it."""
+    """Decode a dataset's Pixel Data in place to Explicit VR Little Endian.
+
+    Parameters
+    ----------
+    ds : pydicom Dataset, str, os.PathLike, binary file object or bytes
+        A Dataset is changed in place; anything else is read into a new one.
+        A native dataset is returned as it is.
+    threads : int or None
+        None (default): all cores; 1: the calling thread only.
+    as_rgb : bool
+        YBR_FULL(_422) becomes RGB (default); Photometric Interpretation is
+        set to what the pixels are.
+
+    Returns
+    -------
+    pydicom.Dataset
+        `ds` itself (or the dataset read).
+
+    Raises
+    ------
+    The errors of :func:`pixel_array`.
+
+    Example
+    -------
+    >>> decompress(pydicom.dcmread("ct_j2k.dcm")).save_as("ct.dcm")
+    """
+    _io.check_source(ds, "ds")
+    ds = _io.read_dataset(ds)
     info = FrameInfo.from_dataset(ds)
     if info.transfer_syntax in NATIVE:
         return ds
     arr = pixel_array(ds, threads=threads, as_rgb=as_rgb)
     codec = get_decoder(info.transfer_syntax)
     _, _, pi = codec.output_spec(info, as_rgb=as_rgb)
-    ds.PixelData = arr.tobytes()
+    if info.bits_allocated == 1:
+        # Packed, frames back to back (PS3.5 8.1.1), padded to even length.
+        packed = np.packbits(arr.reshape(-1) & 1, bitorder="little")
+        ds.PixelData = packed.tobytes() + b"\0" * (packed.size % 2)
+    else:
+        ds.PixelData = arr.tobytes()
     elem = ds["PixelData"]
     elem.VR = "OB" if info.bits_allocated <= 8 else "OW"
     elem.is_undefined_length = False
@@ -477,3 +855,7 @@ def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> A
         ds.PlanarConfiguration = 0
     _clear_pydicom_cache(ds)
     return ds
+
+
+for _fn in (encode_frame, compress):
+    _fn.__doc__ = _fn.__doc__.replace("{options}", _options.text_table())

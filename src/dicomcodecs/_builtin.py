@@ -9,7 +9,7 @@ from .registry import register_codec
 
 # One entry per codec family; order matters only where two serve one syntax
 # (the later wins).
-FAMILIES = ("_rle", "_jpeg", "_jpegls", "_j2k")
+FAMILIES = ("_rle", "_jpeg", "_jpegls", "_j2k", "_deflate", "_jxl")
 
 
 def register_builtin() -> None:

@@ -9,7 +9,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 # Value representations an explicit-VR element can start with (PS3.5 6.2).
 _VRS = {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT",
@@ -206,70 +206,19 @@ def write_whole(target: Path, write: Callable[[Path], None], *, replace: bool,
             pass
 
 
-def pixel_data_ends(f: BinaryIO, pos: int) -> str:
-    """Where a Pixel Data element that starts at byte `pos` of the open file
-    `f` ends: 'whole' inside the file (encapsulated: every item and the
-    sequence delimiter present), 'cut' beyond its end, 'damaged' where an
-    item should start and none does, 'absent' when no Pixel Data element
-    starts there (none in the file, or a deflated body)."""
-    fd = f.fileno()
-    size = os.fstat(fd).st_size
-    head = os.pread(fd, 12, pos)
-    order = {b"\xe0\x7f\x10\x00": "little", b"\x7f\xe0\x00\x10": "big"}.get(head[:4])
-    if order is None:
-        return "absent"
-    if len(head) < 12:
-        return "cut"
-    if head[4:6] in (b"OB", b"OW", b"UN"):  # explicit VR: 2 reserved bytes, 4-byte length
-        length, pos = int.from_bytes(head[8:12], order), pos + 12
-    else:
-        length, pos = int.from_bytes(head[4:8], order), pos + 8
-    if length != 0xFFFFFFFF:
-        return "whole" if pos + length <= size else "cut"
-    while True:  # items of encapsulated data, always little endian
-        item = os.pread(fd, 8, pos)
-        if len(item) < 8:
-            return "cut"
-        if item[:4] == b"\xfe\xff\xdd\xe0":
-            return "whole"
-        if item[:4] != b"\xfe\xff\x00\xe0":
-            return "damaged"
-        pos += 8 + int.from_bytes(item[4:8], "little")
-        if pos > size:
-            return "cut"
-
-
 # ------------------------------------------------------------------- reading
 
 def read_input(item: Input, *, pixels: bool) -> Any:
     """The input as a pydicom Dataset (without Pixel Data unless `pixels`),
-    with a Transfer Syntax UID even when the file has no meta header."""
-    import pydicom
-    from pydicom.errors import InvalidDicomError
+    with a Transfer Syntax UID even when the file has no meta header; read
+    and checked (truncation included) by _io, as the API reads files."""
+    from ._errors import InvalidInputError
+    from ._io import read_dataset
 
     try:
-        with open(item.path, "rb") as f:
-            ds = pydicom.dcmread(f, stop_before_pixels=True, force=item.bare)
-            # pydicom reads a file cut inside its Pixel Data without a word
-            if pixel_data_ends(f, f.tell()) == "cut":
-                raise Refused("truncated: the file ends inside its Pixel Data")
-        if pixels:
-            ds = pydicom.dcmread(item.path, force=item.bare)
-    except (Refused, OSError, MemoryError):
-        raise
-    except InvalidDicomError:
-        raise Refused("not a DICOM file") from None
-    except Exception as exc:  # pydicom's many ways of meeting a damaged file
-        detail = " ".join(str(exc).split())
-        raise Refused("cannot be read as DICOM; the file may be truncated or damaged"
-                      + (f" ({detail})" if detail else "")) from None
-    meta = ds.file_meta
-    if "TransferSyntaxUID" not in meta:
-        implicit, little = getattr(ds, "original_encoding", (None, None))
-        if implicit is None:
-            raise Refused("no Transfer Syntax UID in the file and its encoding is unknown")
-        meta.TransferSyntaxUID = ("1.2.840.10008.1.2" if implicit else
-                                  "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
+        ds = read_dataset(item.path, stop_before_pixels=not pixels, force=item.bare)
+    except InvalidInputError as exc:
+        raise Refused(exc.reason) from None
     missing = [kw for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated",
                              "PhotometricInterpretation") if kw not in ds]
     if missing:

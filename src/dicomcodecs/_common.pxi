@@ -5,7 +5,8 @@ from libc.stdint cimport uint8_t, uint32_t
 from dc_common cimport *
 
 import numpy as np
-from dicomcodecs._errors import DecodeError, EncodeError
+from dicomcodecs._errors import (CodecMemoryError, DecodeError, EncodeError, InvalidInputError,
+                                 OutputTooSmallError)
 
 # Keep in sync with enum dc_status in lib/common/dc_common.h.
 _CAUSES = {
@@ -25,10 +26,12 @@ cdef object _raise(int status, dc_error *err, str codec, object frame, bint deco
     cause = _CAUSES.get(status, f"status {status}")
     detail = err.msg.decode("utf-8", "replace") if err.msg[0] else cause
     if status == DC_ERR_NOMEM:
-        raise MemoryError(f"{codec}: {detail}")
-    if status == DC_ERR_OUTPUT_TOO_SMALL:
-        raise ValueError(f"{codec}: {detail}")
-    exc = DecodeError if decoding else EncodeError
+        exc = CodecMemoryError
+    elif status == DC_ERR_OUTPUT_TOO_SMALL:
+        # our caller's buffer, not the data, is at fault: not a DecodeError
+        exc = OutputTooSmallError
+    else:
+        exc = DecodeError if decoding else EncodeError
     raise exc(codec, frame, f"{detail} ({cause})")
 
 

@@ -4,7 +4,6 @@ in memory whole."""
 
 from __future__ import annotations
 
-import os
 import struct
 from typing import Any, Sequence
 
@@ -23,27 +22,38 @@ class Fragments:
     (absolute offset of its data in the source, length)."""
 
     def __init__(self, bot: list[int], positions: list[int], spans: list[tuple[int, int]],
-                 read: Any) -> None:
+                 read: Any, cut: str | None = None, cut_fragment: int | None = None) -> None:
         self.bot = bot
         self.positions = positions
         self.spans = spans
         self._read = read  # read(offset, length) -> bytes-like
+        # Where the data ended early, in words, or None: the last fragment
+        # may be short, and frames may be missing. Frames before it decode.
+        self.cut = cut
+        self.cut_fragment = cut_fragment  # the fragment cut short, if one was
 
     def data(self, k: int):
         off, length = self.spans[k]
         return self._read(off, length)
 
 
-def _parse_items(header_at: Any, start: int, end: int | None, what: str) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Walk the items from `start`; header_at(pos) returns up to 8 bytes."""
+def _parse_items(header_at: Any, start: int, end: int, what: str, needs_end: bool
+                 ) -> tuple[list[int], list[int], list[tuple[int, int]], str | None, int | None]:
+    """Walk the items from `start`; header_at(pos) returns up to 8 bytes.
+    `needs_end`: the data ends with a sequence delimiter (a file's does; a
+    pydicom value has it stripped), so its absence means a cut."""
     pos = start
     bot: list[int] | None = None
     positions: list[int] = []
     spans: list[tuple[int, int]] = []
     first = None
-    while end is None or pos + 8 <= end:
-        hdr = header_at(pos)
+    cut = cut_fragment = None
+    while True:
+        hdr = header_at(pos) if pos < end else b""
         if len(hdr) < 8:
+            if needs_end or len(hdr):
+                cut = (f"{what} ends at byte {end}, " + (
+                    "inside an item header" if len(hdr) else "without the sequence delimiter"))
             break
         tag, length = hdr[:4], struct.unpack("<I", hdr[4:8])[0]
         if tag == _SEQ_END:
@@ -55,8 +65,15 @@ def _parse_items(header_at: Any, start: int, end: int | None, what: str) -> tupl
             raise DecodeError("Encapsulated Pixel Data", None,
                               f"item at byte {pos} of {what} has undefined length")
         data_at = pos + 8
-        if end is not None and data_at + length > end:
-            length = max(0, end - data_at)  # truncated file: keep what is there
+        if data_at + length > end:
+            # keep what is there: the frames before it still decode
+            where = "the Basic Offset Table" if bot is None else f"fragment {len(positions)}"
+            cut = (f"{what} ends at byte {end}, inside {where} "
+                   f"({end - data_at} of its {length} bytes present)")
+            if bot is None:
+                break
+            length = end - data_at
+            cut_fragment = len(positions)
         if bot is None:
             if length % 4:
                 raise DecodeError("Encapsulated Pixel Data", None,
@@ -69,7 +86,9 @@ def _parse_items(header_at: Any, start: int, end: int | None, what: str) -> tupl
             positions.append(pos - first)
             spans.append((data_at, length))
         pos = data_at + length
-    return bot or [], positions, spans
+        if cut:
+            break
+    return bot or [], positions, spans, cut, cut_fragment
 
 
 def fragments_from_buffer(buf: Any) -> Fragments:
@@ -80,29 +99,34 @@ def fragments_from_buffer(buf: Any) -> Fragments:
     def header_at(pos: int, length: int = 8):
         return mv[pos:pos + length]
 
-    bot, positions, spans = _parse_items(header_at, 0, n, "the Pixel Data")
-    return Fragments(bot, positions, spans, lambda off, length: mv[off:off + length])
+    bot, positions, spans, cut, cut_fragment = _parse_items(header_at, 0, n, "the Pixel Data",
+                                                            False)
+    return Fragments(bot, positions, spans, lambda off, length: mv[off:off + length], cut,
+                     cut_fragment)
 
 
-def fragments_from_file(fd: int, start: int, file_size: int) -> Fragments:
-    """Index the items of a Pixel Data value starting at byte `start` of the
-    open file `fd`, reading only the item headers; data is read on demand with
-    pread (safe from many threads)."""
+def fragments_from_file(read: Any, start: int, file_size: int) -> Fragments:
+    """Index the items of a Pixel Data value starting at byte `start` of a
+    file, reading only the item headers; `read(offset, length)` reads the
+    file (os.pread on a descriptor: safe from many threads), also for the
+    data, on demand."""
 
     def header_at(pos: int, length: int = 8):
-        return os.pread(fd, length, pos)
+        return read(pos, length)
 
-    bot, positions, spans = _parse_items(header_at, start, file_size, "the file")
-    return Fragments(bot, positions, spans, lambda off, length: os.pread(fd, length, off))
+    bot, positions, spans, cut, cut_fragment = _parse_items(header_at, start, file_size,
+                                                            "the file", True)
+    return Fragments(bot, positions, spans, read, cut, cut_fragment)
 
 
-def _frames_from_table(table: Sequence[int], positions: list[int], what: str) -> list[list[int]]:
+def _frames_from_table(table: Sequence[int], positions: list[int], what: str,
+                       cut: str = "") -> list[list[int]]:
     index = {p: k for k, p in enumerate(positions)}
     starts = []
     for i, off in enumerate(table):
         if off not in index:
             raise DecodeError("Encapsulated Pixel Data", i,
-                              f"the {what} points at byte {off}, where no fragment starts")
+                              f"the {what} points at byte {off}, where no fragment starts{cut}")
         starts.append(index[off])
     if starts != sorted(starts):
         raise DecodeError("Encapsulated Pixel Data", None, f"the {what} is not in ascending order")
@@ -121,12 +145,14 @@ def frame_map(frags: Fragments, n_frames: int, transfer_syntax: str,
     Basic Offset Table, else one fragment per frame, else all fragments for a
     single frame, else (JPEG family) the end-of-image markers."""
     nfrag = len(frags.positions)
+    cut = f": truncated: {frags.cut}" if frags.cut else ""
     if nfrag == 0:
-        raise DecodeError("Encapsulated Pixel Data", 0, "the Pixel Data holds no fragments")
+        raise DecodeError("Encapsulated Pixel Data", 0, f"the Pixel Data holds no fragments{cut}")
     if extended_offsets is not None and len(extended_offsets):
-        frames = _frames_from_table(extended_offsets, frags.positions, "Extended Offset Table")
+        frames = _frames_from_table(extended_offsets, frags.positions, "Extended Offset Table",
+                                    cut)
     elif frags.bot:
-        frames = _frames_from_table(frags.bot, frags.positions, "Basic Offset Table")
+        frames = _frames_from_table(frags.bot, frags.positions, "Basic Offset Table", cut)
     elif nfrag == n_frames:
         frames = [[k] for k in range(nfrag)]
     elif n_frames == 1:
@@ -143,10 +169,11 @@ def frame_map(frags: Fragments, n_frames: int, transfer_syntax: str,
     else:
         raise DecodeError("Encapsulated Pixel Data", None,
                           f"{nfrag} fragments cannot be split into {n_frames} frames "
-                          "without an offset table")
+                          f"without an offset table{cut}")
     if len(frames) < n_frames:
         raise DecodeError("Encapsulated Pixel Data", len(frames),
-                          f"Number of Frames is {n_frames}, the Pixel Data holds {len(frames)}")
+                          f"Number of Frames is {n_frames}, the Pixel Data holds {len(frames)}"
+                          + cut)
     return frames[:n_frames]
 
 

@@ -284,10 +284,10 @@ class J2KCodec(Codec):
 
     Encode options (pydicom's names where it has them): ``j2k_cr`` (list of
     compression ratios, one per quality layer, decreasing, e.g. [20, 5]) or
-    ``j2k_psnr`` (list of PSNRs in dB, increasing); one of them is required
-    for JPEG 2000 (.91) unless ``reversible=True``, neither is allowed for
-    JPEG 2000 Lossless (.90). ``reversible`` (5/3 wavelet + RCT; default True
-    for .90, False for .91), ``levels`` (decomposition levels, default 5,
+    ``j2k_psnr`` (list of PSNRs in dB, increasing), for JPEG 2000 (.91)
+    only; without either, .91 writes the irreversible 9/7 wavelet with no
+    rate limit (quantisation alone loses detail, as HTJ2K's default does).
+    ``reversible`` (5/3 wavelet + RCT; default True for .90, False for .91), ``levels`` (decomposition levels, default 5,
     fewer for small images), ``tile_size`` (int or (rows, columns)),
     ``progression`` ('LRCP' default, 'RLCP', 'RPCL', 'PCRL', 'CPRL'),
     ``block_size`` (int or (rows, columns), default 64), ``use_mct`` (default
@@ -310,7 +310,7 @@ class J2KCodec(Codec):
     def output_spec(self, info, *, as_rgb=True, reduce=0):
         reduce = int(reduce)
         if not 0 <= reduce <= 32:
-            raise ValueError(f"reduce={reduce}: use 0 to 32 resolution levels")
+            raise InvalidInputError(f"reduce={reduce}: use 0 to 32 resolution levels")
         pi = info.photometric_interpretation
         if info.samples_per_pixel == 3 and (
                 pi in _MCT_PI or (as_rgb and pi in ("YBR_FULL", "YBR_FULL_422"))):
@@ -352,10 +352,10 @@ class J2KCodec(Codec):
                               "use JPEG 2000 (1.2.840.10008.1.2.4.91), not JPEG 2000 Lossless")
         if cr and psnr:
             raise EncodeError(self.name, frame, "give j2k_cr or j2k_psnr, not both")
+        # JPEG 2000 (.91) without j2k_cr/j2k_psnr: the irreversible 9/7
+        # wavelet with OpenJPEG's default quantisation and no rate limit, the
+        # counterpart of HTJ2K's default (irreversible, OpenJPH's qstep)
         reversible = self._reversible(info, options, frame)
-        if uid == J2K and not (cr or psnr) and not reversible:
-            raise EncodeError(self.name, frame, "JPEG 2000 (lossy) needs j2k_cr or j2k_psnr "
-                              "(or reversible=True for a lossless codestream)")
         tile = _pair(options["tile_size"], "tile_size", self.name) \
             if options.get("tile_size") else (0, 0)
         layers = _ratios(cr, "j2k_cr", self.name) if cr else \

@@ -16,6 +16,7 @@ RGB (inside libjpeg-turbo for 8-bit streams it decodes).
 include "_common.pxi"
 from dc_jpeg cimport *
 
+from dicomcodecs._scratch import frame_buffer
 from dicomcodecs.registry import Codec
 
 BASELINE = "1.2.840.10008.1.2.4.50"
@@ -153,7 +154,7 @@ def decode_into(src, out, info, *, int planar=0, str codec="JPEG", object frame=
     cdef int engine = 0
     cdef int rc
     if dst.shape[0] == 0:
-        raise ValueError(f"{codec}: empty output")
+        raise OutputTooSmallError(codec, frame, "empty output")
     with nogil:
         rc = _decode_c(sp, n, &dst[0], dst.shape[0], &f, jflags, tflags, ybr_to_rgb,
                        &engine, &err)
@@ -342,7 +343,7 @@ class JPEGCodec(Codec):
         options jpeg_allow_truncated / jpeg_cornell / jpeg_pred6_wrap set the
         workarounds."""
         shape, dtype, _ = self.output_spec(info, as_rgb=False)
-        buf = bytearray(int(np.prod(shape)) * np.dtype(dtype).itemsize)
+        buf = frame_buffer(int(np.prod(shape)) * np.dtype(dtype).itemsize)
         out = np.frombuffer(buf, dtype).reshape(shape)
         self.decode_into(src, info, out, as_rgb=False, frame=getattr(runner, "index", None),
                          allow_truncated=runner.get_option("jpeg_allow_truncated",

@@ -1,7 +1,8 @@
-"""Type stub for _jpegls.pyx: JPEG-LS lossless and near-lossless."""
+"""Type stub for _jpegls.pyx: our JPEG-LS codec, lossless and near-lossless."""
 
 from typing import Any
 
+import numpy as np
 import numpy.typing as npt
 
 from ._info import FrameInfo
@@ -13,6 +14,8 @@ DEFAULT_INTERLEAVE: str
 
 def version() -> str: ...
 def read_header(src: Any, codec: str = "JPEG-LS", frame: int | None = None) -> dict[str, Any]: ...
+def decode_components(src: Any, codec: str = "JPEG-LS",
+                      frame: int | None = None) -> list[npt.NDArray[np.uint16]]: ...
 def decode_into(src: Any, out: npt.NDArray[Any], info: FrameInfo, *, planar: int = 0,
                 codec: str = "JPEG-LS", frame: int | None = None,
                 ybr_to_rgb: bool = False) -> None: ...

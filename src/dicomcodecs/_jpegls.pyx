@@ -1,8 +1,9 @@
 # cython: language_level=3
-"""_jpegls: binds lib/jpegls, JPEG-LS Lossless (.4.80) and Near-Lossless
-(.4.81) through the system CharLS."""
+"""_jpegls: binds lib/jpegls, our JPEG-LS Lossless (.4.80) and Near-Lossless
+(.4.81) codec."""
 include "_common.pxi"
 from dc_jpegls cimport *
+from libc.stdint cimport uint16_t
 
 from dicomcodecs.registry import Codec
 
@@ -17,13 +18,16 @@ DEFAULT_INTERLEAVE = "sample"
 
 
 def version():
-    """CharLS's version string."""
-    return dc_jpegls_engine_version().decode("ascii", "replace")
+    """The engine is our own C; its version is the package's."""
+    from dicomcodecs._version import __version__
+    return __version__
 
 
 def read_header(src, str codec="JPEG-LS", object frame=None):
-    """The stream's frame and scan header as a dict: width, height,
-    components, bits_per_sample, near_lossless, interleave_mode."""
+    """The stream's frame and first scan header as a dict: width, height,
+    components, bits_per_sample, near_lossless, interleave_mode, transform
+    (CharLS's HP colour transform, 0 none) and component_sizes ((width,
+    height) of each component; smaller ones are sub-sampled)."""
     cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_jpegls_info info
     cdef dc_error err
@@ -37,7 +41,36 @@ def read_header(src, str codec="JPEG-LS", object frame=None):
         _raise(rc, &err, codec, frame, True)
     return {"width": info.width, "height": info.height, "components": info.components,
             "bits_per_sample": info.bits_per_sample, "near_lossless": info.near_lossless,
-            "interleave_mode": info.interleave_mode}
+            "interleave_mode": info.interleave_mode, "transform": info.transform,
+            "component_sizes": [(info.comp_width[c], info.comp_height[c])
+                                for c in range(min(info.components, 4))]}
+
+
+def decode_components(src, str codec="JPEG-LS", object frame=None):
+    """Every component of the stream as its own uint16 array of its own
+    size: for the frames DICOM cannot describe (sub-sampled components,
+    2 or 4 of them); DICOM frames go through decode_into."""
+    h = read_header(src, codec, frame)
+    sizes = h["component_sizes"]
+    total = sum(w * ht for w, ht in sizes)
+    if total > 1 << 30:
+        raise DecodeError(codec, frame, f"{total} samples: more than this helper decodes")
+    out = np.empty(total, np.uint16)
+    cdef const uint8_t[::1] s = _as_bytes(src)
+    cdef uint16_t[::1] dst = out
+    cdef dc_error err
+    err.msg[0] = 0
+    cdef size_t n = s.shape[0]
+    cdef int rc
+    with nogil:
+        rc = dc_jpegls_decode_components(&s[0], n, &dst[0], 2 * dst.shape[0], &err)
+    if rc != DC_OK:
+        _raise(rc, &err, codec, frame, True)
+    planes, off = [], 0
+    for w, ht in sizes:
+        planes.append(out[off:off + w * ht].reshape(ht, w))
+        off += w * ht
+    return planes
 
 
 def decode_into(src, out, info, *, int planar=0, str codec="JPEG-LS", object frame=None,
@@ -147,10 +180,10 @@ def _near_of(uid, value, codec, frame):
 
 
 class JPEGLSCodec(Codec):
-    """JPEG-LS (ISO/IEC 14495-1) through the system CharLS. One instance per
+    """JPEG-LS (ISO/IEC 14495-1), our own C in lib/jpegls. One instance per
     transfer syntax so error messages name the right one."""
 
-    engine = "CharLS"
+    engine = "dicomcodecs"
     encode_options = frozenset({"jls_error", "interleave", "preset"})
 
     def __init__(self, uid):

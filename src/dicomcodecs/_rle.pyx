@@ -91,7 +91,7 @@ class RLECodec(Codec):
         planar = 1 if info.samples_per_pixel > 1 else 0
         raw = info.replace(bits_stored=info.bits_allocated)
         buf = frame_buffer(info.frame_bytes)
-        decode_into(src, buf, raw, planar=planar, frame=getattr(runner, "index", None),
+        decode_into(src, np.frombuffer(buf, np.uint8), raw, planar=planar, frame=getattr(runner, "index", None),
                     lsb_first=runner.get_option("rle_segment_order", ">") == "<")
         if planar:
             # the same on every frame, so a persisted option never mislabels one

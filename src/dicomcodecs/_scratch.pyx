@@ -1,36 +1,36 @@
 # cython: language_level=3
-"""_scratch: frame-sized buffers handed to pydicom, recycled once nothing
-uses them.
+"""_scratch: the bytearrays frames are handed to pydicom in, uninitialised
+and recycled once nothing else refers to them.
 
-pydicom asks a plugin for each frame as a buffer, copies it into its own
-array and drops it. A fresh multi-megabyte buffer per frame costs more than
-decoding it: glibc gives such sizes their own mmap, or trims its heap when
-they are freed, so every frame page-faults its memory in again (MR2, 2 MB:
-2.7 ms through pydicom against 1.0 ms when the pages stay resident). Here a
-buffer's memory goes back to a small cache when the last object using it
-dies, and the next frame reuses it, already resident.
-
-Lifetime is tracked by the buffer exporter, not by a numpy array: numpy
-collapses chains of views onto the array that owns the memory, but every
-array made from an exported buffer keeps the exporter alive. The cache keeps
-at most one block per core, so what it holds between calls is one frame of
-scratch per thread, as DESIGN.md allows.
+pydicom's plugin contract wants each decoded frame as a bytearray; it copies
+it into its own array and drops it. A fresh multi-megabyte bytearray per
+frame costs more than decoding it: ``bytearray(n)`` zero-fills, and glibc
+gives such sizes their own mmap, or trims its heap when they are freed, so
+every frame page-faults its memory in again (MR2, 2 MB: 2.7 ms through
+pydicom against 1.0 ms when the pages stay resident). So frame_buffer makes
+its bytearrays without zero-filling them, keeps a reference to each, and
+lends one out again once that reference is the only one left: the caller,
+every memoryview and every numpy array made from it hold references of their
+own (a buffer export holds its exporter), so a bytearray still in use is
+never reused. The cache keeps at most one bytearray per core, so what it
+holds between calls is one frame of scratch per thread, as DESIGN.md allows.
 """
-cimport cython
-from cpython.buffer cimport PyBuffer_FillInfo
-from libc.stdlib cimport free, malloc
+from cpython.bytearray cimport PyByteArray_FromStringAndSize, PyByteArray_Resize
+from cpython.list cimport PyList_GET_ITEM
+from cpython.object cimport PyObject
 
 import os
 import threading
 
-import numpy as np
-
 from dicomcodecs._threads import cpu_count
+
+cdef extern from "Python.h":
+    Py_ssize_t _refcount "Py_REFCNT" (PyObject *o)
 
 # Below this, malloc's own free lists recycle memory without page faults.
 MIN_POOLED = 1 << 18
 
-cdef list _free = []  # _Block, free to lend
+cdef list _lent = []  # every bytearray handed out; free when only this list holds it
 _lock = threading.Lock()
 
 
@@ -43,86 +43,61 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-@cython.final
-cdef class _Block:
-    """malloc'd memory, freed with the object."""
-    cdef char *data
-    cdef size_t size
-
-    def __cinit__(self, size_t size):
-        self.data = <char *>malloc(size if size else 1)
-        if self.data == NULL:
-            raise MemoryError(f"cannot allocate {size} bytes")
-        self.size = size
-
-    def __dealloc__(self):
-        free(self.data)
-
-
-cdef void _give_back(_Block block) noexcept:
-    # Runs when a lender dies, which the garbage collector can make happen
-    # inside frame_buffer's locked section on this very thread: never wait
-    # for the lock. Dropping a block now and then only costs a fresh one.
-    try:
-        if not _lock.acquire(False):
-            return
-        try:
-            if len(_free) >= cpu_count():
-                _free.pop(0)  # the oldest: sizes follow what is decoded now
-            _free.append(block)
-        finally:
-            _lock.release()
-    except BaseException:
-        pass
-
-
-@cython.final
-@cython.no_gc
-cdef class _Lender:
-    """Exports `nbytes` of a block as a writable buffer; every array made
-    from it keeps it alive, and its death returns the block to the cache."""
-    cdef _Block block
-    cdef Py_ssize_t nbytes
-
-    def __getbuffer__(self, Py_buffer *view, int flags):
-        PyBuffer_FillInfo(view, self, self.block.data, self.nbytes, 0, flags)
-
-    def __dealloc__(self):
-        if self.block is not None:
-            _give_back(self.block)
+cdef Py_ssize_t _free_index(Py_ssize_t nbytes):
+    """Index in _lent of a free bytearray, the same size if there is one;
+    -1 when none is free. Call with _lock held."""
+    cdef Py_ssize_t i, found = -1
+    cdef PyObject *p
+    for i in range(len(_lent)):
+        p = PyList_GET_ITEM(_lent, i)
+        if _refcount(p) == 1:  # the list's reference alone
+            if len(<object>p) == nbytes:
+                return i
+            found = i
+    return found
 
 
 def frame_buffer(Py_ssize_t nbytes):
-    """An uninitialised 1-D uint8 array of `nbytes`. Its memory returns to
-    the cache when it and every array or view made from it are gone, never
-    before."""
+    """A bytearray of `nbytes`, not initialised (fill every byte). Its memory
+    is lent again once the caller and everything made from it let go."""
+    if nbytes < 0:
+        raise ValueError(f"nbytes={nbytes}")
     if nbytes < MIN_POOLED:
-        return np.empty(nbytes, np.uint8)
-    cdef _Block block = None
-    cdef _Block b
-    cdef Py_ssize_t i, best = -1
+        return PyByteArray_FromStringAndSize(NULL, nbytes)
+    cdef Py_ssize_t i
+    cdef object buf = None
     with _lock:
-        for i in range(len(_free)):
-            b = _free[i]
-            if b.size >= <size_t>nbytes and (best < 0 or b.size < (<_Block>_free[best]).size):
-                best = i
-        if best >= 0:
-            block = _free.pop(best)
-    if block is None:
-        block = _Block(nbytes)
-    cdef _Lender lender = _Lender.__new__(_Lender)
-    lender.block = block
-    lender.nbytes = nbytes
-    return np.frombuffer(lender, np.uint8)
+        i = _free_index(nbytes)
+        if i >= 0:
+            buf = _lent[i]
+            if len(buf) != nbytes:
+                # nothing else refers to it, so nothing exports its buffer
+                PyByteArray_Resize(buf, nbytes)
+            # most recently used last: the oldest goes first when full
+            del _lent[i]
+            _lent.append(buf)
+            return buf
+    buf = PyByteArray_FromStringAndSize(NULL, nbytes)
+    with _lock:
+        if len(_lent) >= cpu_count():
+            del _lent[0]  # not ours to reuse any more; its holder keeps it
+        _lent.append(buf)
+    return buf
 
 
 def cached_bytes():
-    """Bytes the cache holds now (for tests)."""
+    """Bytes of the bytearrays free to lend now (for tests)."""
+    cdef Py_ssize_t i, total = 0
+    cdef PyObject *p
     with _lock:
-        return sum((<_Block>b).size for b in _free)
+        for i in range(len(_lent)):
+            p = PyList_GET_ITEM(_lent, i)
+            if _refcount(p) == 1:
+                total += len(<object>p)
+    return total
 
 
 def clear():
-    """Let go of every cached block."""
+    """Let go of every bytearray kept."""
     with _lock:
-        _free.clear()
+        _lent.clear()

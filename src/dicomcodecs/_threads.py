@@ -8,6 +8,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import numpy as np
+
+from ._errors import InvalidInputError
+
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _MAX_WORKERS = 64
@@ -41,12 +45,24 @@ def _get_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+def check_threads(threads: int | None) -> int:
+    """`threads` as a number of threads: None means every core this process
+    may use; anything below 1 is refused."""
+    if threads is None:
+        return cpu_count()
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads must be None (all cores) or an int >= 1, "
+                        f"not {type(threads).__name__}")
+    if threads < 1:
+        raise InvalidInputError(f"threads={threads}: use None for all cores, or 1 or more "
+                                "(1 runs in the calling thread)")
+    return int(threads)
+
+
 def resolve_threads(threads: int | None, n_items: int) -> int:
-    if threads is None or threads == 0:
-        threads = cpu_count()
-    if threads < 0:
-        raise ValueError(f"threads must be None or a positive number, not {threads}")
-    return max(1, min(int(threads), n_items, _MAX_WORKERS))
+    """How many workers to run for `n_items`: check_threads, capped by the
+    items and the pool size."""
+    return max(1, min(check_threads(threads), n_items, _MAX_WORKERS))
 
 
 def run(fn: Callable[[int], None], n_items: int, threads: int | None) -> None:

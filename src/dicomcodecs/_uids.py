@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._errors import UnknownSyntaxError
+
 
 @dataclass(frozen=True)
 class Syntax:
@@ -28,6 +30,12 @@ _SYNTAXES = [
     Syntax("1.2.840.10008.1.2.4.201", "HTJ2KLossless", "htj2k-lossless", "HTJ2K Lossless", False, ""),
     Syntax("1.2.840.10008.1.2.4.202", "HTJ2KLosslessRPCL", "htj2k-lossless-rpcl", "HTJ2K Lossless RPCL", False, ""),
     Syntax("1.2.840.10008.1.2.4.203", "HTJ2K", "htj2k", "HTJ2K", True, "ISO_15444_15"),
+    Syntax("1.2.840.10008.1.2.4.110", "JPEGXLLossless", "jpeg-xl-lossless", "JPEG XL Lossless", False, ""),
+    Syntax("1.2.840.10008.1.2.4.111", "JPEGXLJPEGRecompression", "jpeg-xl-recompression",
+           "JPEG XL JPEG Recompression", True, "ISO_10918_1"),
+    Syntax("1.2.840.10008.1.2.4.112", "JPEGXL", "jpeg-xl", "JPEG XL", True, "ISO_18181_1"),
+    Syntax("1.2.840.10008.1.2.8.1", "DeflatedImageFrameCompression", "deflated-image-frame",
+           "Deflated Image Frame Compression", False, ""),
 ]
 
 SYNTAXES: dict[str, Syntax] = {s.uid: s for s in _SYNTAXES}
@@ -41,17 +49,33 @@ NATIVE = {
 BIG_ENDIAN = "1.2.840.10008.1.2.2"
 
 
-def resolve(name: str) -> str:
-    """A UID, pydicom keyword or alias -> the UID; ValueError if unknown."""
-    name = str(name).strip()
-    if name in SYNTAXES:
+def resolve(name: str, *, native: bool = False, registered: bool = False) -> str:
+    """A UID, pydicom keyword or alias -> the UID. With `native`, the native
+    syntaxes count as known; with `registered`, so does any UID a registered
+    third-party codec serves. UnknownSyntaxError (a ValueError and a
+    NotImplementedError) for anything else."""
+    if not isinstance(name, str):
+        raise TypeError(f"a transfer syntax is a str (UID, pydicom keyword or alias), "
+                        f"not {type(name).__name__}")
+    name = name.strip().rstrip("\x00")
+    if name in SYNTAXES or (native and name in NATIVE):
         return name
     low = name.lower()
     for s in _SYNTAXES:
         if low in (s.keyword.lower(), s.alias):
             return s.uid
+    if native:
+        for uid, keyword in NATIVE.items():
+            if low == keyword.lower():
+                return uid
+    if registered:
+        from . import registry
+
+        if name in registry._decoders or name in registry._encoders:
+            return name
     known = ", ".join(s.alias for s in _SYNTAXES)
-    raise ValueError(f"unknown transfer syntax {name!r}; use a UID, a pydicom keyword or one of: {known}")
+    raise UnknownSyntaxError(f"unknown transfer syntax {name!r}; use a UID, a pydicom keyword "
+                             f"or one of: {known}")
 
 
 def describe(uid: str) -> str:

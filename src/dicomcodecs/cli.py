@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ._clibatch import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Outcome, reason, run_batch
-from ._clifiles import (Input, Refused, frame_count, pixel_data_ends, read_input, skip_existing,
-                        write_whole)
+from ._clifiles import Input, Refused, frame_count, read_input, skip_existing, write_whole
+from ._io import pixel_data_ends
 
 EXIT_USAGE = 2
 
@@ -64,9 +64,10 @@ def _libraries() -> list[tuple[str, str]]:
 
     found = []
     for name, module, func in (("libjpeg-turbo", "_jpeg", "version"),
-                               ("CharLS", "_jpegls", "version"),
                                ("OpenJPEG", "_j2k", "openjpeg_version"),
-                               ("OpenJPH", "_j2k", "openjph_version")):
+                               ("OpenJPH", "_j2k", "openjph_version"),
+                               ("libjxl", "_jxl", "version"),
+                               ("libdeflate", "_deflate", "version")):
         try:
             version = getattr(importlib.import_module(f"dicomcodecs.{module}"), func)()
         except (ImportError, AttributeError):
@@ -529,7 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timed runs per measurement (median)")
     p.add_argument("--data", default=None, help="folder for generated benchmark files")
     p.add_argument("--markdown", default=None, help="also write the table to this file")
-    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "all"],
+    p.add_argument("--codec", default="all", choices=["rle", "jpeg", "jpegls", "j2k", "htj2k", "jxl", "deflate",
+                            "all"],
                    help="codec family to benchmark (default: all)")
     p.set_defaults(func=_cmd_bench)
     return parser

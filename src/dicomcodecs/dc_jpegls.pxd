@@ -1,5 +1,5 @@
 # Declarations of lib/jpegls/dc_jpegls.h; no logic here.
-from libc.stdint cimport uint8_t, uint32_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 from dc_common cimport dc_error, dc_frame
 
 cdef extern from "jpegls/dc_jpegls.h" nogil:
@@ -10,6 +10,9 @@ cdef extern from "jpegls/dc_jpegls.h" nogil:
         uint32_t bits_per_sample
         uint32_t near_lossless
         uint32_t interleave_mode
+        uint32_t transform
+        uint32_t comp_width[4]
+        uint32_t comp_height[4]
     ctypedef struct dc_jpegls_params:
         int32_t near_lossless
         int32_t interleave_mode
@@ -26,4 +29,5 @@ cdef extern from "jpegls/dc_jpegls.h" nogil:
     int dc_jpegls_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap,
                          size_t *dstlen, const dc_frame *f, const dc_jpegls_params *p,
                          dc_error *err)
-    const char *dc_jpegls_engine_version()
+    int dc_jpegls_decode_components(const uint8_t *src, size_t srclen, uint16_t *dst,
+                                    size_t dstlen, dc_error *err)

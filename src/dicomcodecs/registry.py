@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import DecodeError, EncodeError
+from ._errors import DecodeError, EncodeError, InvalidInputError, UnsupportedError
 from ._info import FrameInfo
 from ._uids import SYNTAXES, describe
 
@@ -68,7 +68,7 @@ class Codec:
     def output_spec(self, info: FrameInfo, *, as_rgb: bool = True, reduce: int = 0
                     ) -> tuple[tuple[int, ...], np.dtype, str]:
         if reduce:
-            raise ValueError(f"reduce={reduce}: reduced-resolution decoding is only "
+            raise InvalidInputError(f"reduce={reduce}: reduced-resolution decoding is only "
                              f"possible for JPEG 2000 and HTJ2K, not {describe(info.transfer_syntax)}")
         pi = info.photometric_interpretation
         if as_rgb and pi in ("YBR_FULL", "YBR_FULL_422") and info.samples_per_pixel == 3:
@@ -98,7 +98,33 @@ _replaced: list[tuple[Codec, dict[str, Codec | None], dict[str, Codec | None]]] 
 
 
 def register_codec(codec: Codec) -> Codec:
-    """Make `codec` serve every syntax it lists, in each direction it supports."""
+    """Make `codec` serve every syntax it lists, in each direction it
+    supports, replacing the codec that served it (built-in or not).
+
+    Parameters
+    ----------
+    codec : Codec
+        An object with the attributes and methods of :class:`Codec` (the
+        module docstring gives the contract).
+
+    Returns
+    -------
+    Codec
+        `codec`, so it can be used as a class decorator's result.
+
+    Raises
+    ------
+    TypeError
+        `codec` lacks part of the contract; the message names what.
+
+    Example
+    -------
+    >>> class MyJPEGXL(Codec):
+    ...     name, engine = "JPEG XL", "libjxl"
+    ...     transfer_syntaxes = ("1.2.840.10008.1.2.4.110",)
+    ...     def decode_into(self, src, info, out, *, as_rgb=True, reduce=0, frame=None): ...
+    >>> register_codec(MyJPEGXL())
+    """
     for attr in ("name", "transfer_syntaxes", "can_decode", "can_encode", "decode_into", "encode"):
         if not hasattr(codec, attr):
             raise TypeError(f"a codec needs '{attr}'; see dicomcodecs.registry.Codec")
@@ -118,7 +144,26 @@ def register_codec(codec: Codec) -> Codec:
 
 
 def unregister_codec(codec: Codec) -> None:
-    """Remove `codec`, giving each syntax back to the codec it replaced."""
+    """Remove `codec`, giving each syntax back to the codec it replaced.
+
+    Parameters
+    ----------
+    codec : Codec
+        A codec passed to :func:`register_codec` before.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        `codec` is not registered.
+
+    Example
+    -------
+    >>> unregister_codec(my_codec)
+    """
     with _lock:
         for i in range(len(_replaced) - 1, -1, -1):
             c, old_dec, old_enc = _replaced[i]
@@ -142,30 +187,47 @@ def unregister_codec(codec: Codec) -> None:
 
 
 def get_decoder(uid: str) -> Codec:
+    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
     try:
         return _decoders[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"no codec decodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
 
 
 def get_encoder(uid: str) -> Codec:
+    """The codec that encodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
     try:
         return _encoders[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"no codec encodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise NotImplementedError(f"{describe(uid)} is not a compressed transfer syntax "
+        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
 
 
 def codecs() -> list[tuple[str, bool, bool, str, str]]:
-    """(transfer syntax UID, can decode, can encode, engine, engine version) for
-    every syntax dicomcodecs knows, served or not."""
+    """What this build serves: one row per transfer syntax dicomcodecs knows.
+
+    Returns
+    -------
+    list of (str, bool, bool, str, str)
+        (transfer syntax UID, can decode, can encode, engine, engine version).
+
+    Raises
+    ------
+    Nothing.
+
+    Example
+    -------
+    >>> [uid for uid, dec, enc, *_ in codecs() if dec and enc]
+    """
     rows = []
     for uid in SYNTAXES:
         dec, enc = _decoders.get(uid), _encoders.get(uid)

@@ -74,6 +74,12 @@ def frame_level(arr: npt.NDArray[np.uint16]) -> None:
     else:
         raise AssertionError("two bytes decoded as RLE")
     try:
+        dc.encode_frame(arr, "no-such-syntax")
+    except dc.UnknownSyntaxError as exc:
+        assert isinstance(exc, (dc.UnsupportedError, ValueError))
+    else:
+        raise AssertionError("an unknown syntax was accepted")
+    try:
         dc.encode_frame(arr, "rle", quality=3)
     except dc.EncodeError as exc:
         assert "quality" in exc.cause, exc.cause
@@ -91,6 +97,12 @@ def dataset_level(arr: npt.NDArray[np.uint16]) -> None:
         path = Path(tmp) / "image.dcm"
         ds.save_as(path, enforce_file_format=True)
         assert np.array_equal(dc.pixel_array(path, frames=0), arr)
+    try:
+        dc.pixel_array(ds, frames=5)
+    except dc.FrameIndexError as exc:
+        assert isinstance(exc, (dc.InvalidInputError, IndexError, dc.DicomCodecsError))
+    else:
+        raise AssertionError("frame 5 of 1 decoded")
     dc.decompress(ds)
     assert ds.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _uids as _new_uids
+
 LABEL = "dicomcodecs"
 _DECODER = ("dicomcodecs.pydicom.decoder", "_decode_frame")
 _ENCODER = ("dicomcodecs.pydicom.encoder", "_encode_frame")
@@ -85,13 +87,57 @@ def _add_encoder(uid: str, state: dict[str, Any]) -> Any:
     if UID(uid) not in profiles and uid.startswith("1.2.840.10008.1.2.4.20"):
         profiles[UID(uid)] = _htj2k_profiles(uid != "1.2.840.10008.1.2.4.203")
         state["added_profiles"].append(UID(uid))
+    elif UID(uid) not in profiles and uid in _new_uids.ENCODING_PROFILES:
+        profiles[UID(uid)] = list(_new_uids.ENCODING_PROFILES[uid])
+        state["added_profiles"].append(UID(uid))
     return enc
+
+
+def _add_decoder(uid: str, state: dict[str, Any]) -> Any:
+    """A pydicom Decoder for a syntax pydicom has none for (JPEG XL and
+    deflate on pydicom 3.0), entered in its decoder table so get_decoder
+    and Dataset.pixel_array find it."""
+    import pydicom.pixels.decoders.base as dbase
+    from pydicom.uid import UID
+
+    table = getattr(dbase, "_PIXEL_DATA_DECODERS", None)
+    if not isinstance(table, dict) or uid not in _new_uids.NEW_SYNTAXES:
+        return None
+    dec = dbase.Decoder(UID(uid))
+    table[UID(uid)] = (dec, "dicomcodecs")
+    state["added_decoders"].append(UID(uid))
+    return dec
 
 
 def register(first: bool = True) -> None:
     """Add the 'dicomcodecs' plugins to every pydicom decoder and encoder
-    whose transfer syntax dicomcodecs serves; with first=True they go ahead of
-    pydicom's built-in plugins."""
+    whose transfer syntax dicomcodecs serves; a second call does nothing.
+
+    Parameters
+    ----------
+    first : bool
+        True (default): ahead of pydicom's own plugins, so ``ds.pixel_array``
+        uses dicomcodecs (pydicom 3 only: it reorders pydicom's plugin table);
+        False: after them, used when they are missing or fail.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ImportError
+        pydicom is not installed (``pip install 'dicomcodecs[pydicom]'``).
+
+    Example
+    -------
+    >>> import dicomcodecs.pydicom
+    >>> dicomcodecs.pydicom.register()
+    >>> pydicom.dcmread("ct_j2k.dcm").pixel_array   # decoded by dicomcodecs
+
+    Worker processes started with *spawn* do not inherit this: pass
+    :func:`register_in_worker` as the pool's ``initializer``.
+    """
     global _state
     if _state is not None:
         return
@@ -106,13 +152,14 @@ def register(first: bool = True) -> None:
 
     known = _pydicom_version()[0] == 3
     state: dict[str, Any] = {"decoders": {}, "encoders": {}, "convert": None,
-                             "added_encoders": [], "added_profiles": []}
+                             "added_encoders": [], "added_profiles": [], "added_decoders": [],
+                             "taught": [u for u in _new_uids.NEW_SYNTAXES if _new_uids.teach(u)]}
     for uid in SYNTAXES:
         if our_decoder.is_available(uid):
             try:
                 dec = pd_get_decoder(uid)
             except NotImplementedError:
-                dec = None
+                dec = _add_decoder(uid, state) if known else None
             if dec is not None and LABEL not in dec.available_plugins:
                 dec.add_plugin(LABEL, _DECODER)
                 state["decoders"][uid] = _move_first(dec) if first and known else None
@@ -131,8 +178,51 @@ def register(first: bool = True) -> None:
     del ebase
 
 
+def register_in_worker(first: bool = True) -> None:
+    """Register the plugins in a worker process: pass it as the
+    ``initializer`` of a process pool, since a worker started with *spawn* or
+    *forkserver* (the default on macOS and Windows, and for
+    ``concurrent.futures`` under Python 3.14) imports pydicom afresh, without
+    the parent's registration. A *fork*ed worker inherits it.
+
+    Parameters
+    ----------
+    first : bool
+        As for :func:`register`: ahead of pydicom's own plugins (default).
+
+    Returns and Raises
+    ------------------
+    As :func:`register` (None; ImportError without pydicom in the worker).
+
+    Example
+    -------
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> import dicomcodecs.pydicom
+    >>> with ProcessPoolExecutor(initializer=dicomcodecs.pydicom.register_in_worker) as pool:
+    ...     shapes = list(pool.map(load_pixel_array_shape, paths))
+
+    ``multiprocessing.Pool(initializer=dicomcodecs.pydicom.register_in_worker)``
+    works the same way; with ``initargs=(False,)`` the plugins go last.
+    """
+    register(first=first)
+
+
 def unregister() -> None:
-    """Remove everything register() added and restore pydicom's plugin order."""
+    """Remove everything :func:`register` added and restore pydicom's
+    plugin order; does nothing when not registered.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    Nothing.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.unregister()
+    """
     global _state
     if _state is None:
         return
@@ -144,8 +234,8 @@ def unregister() -> None:
 
     for table, getter in (("decoders", pd_get_decoder), ("encoders", pd_get_encoder)):
         for uid, order in _state[table].items():
-            if table == "encoders" and uid in _state["added_encoders"]:
-                continue  # the whole Encoder goes below
+            if uid in _state["added_" + table]:
+                continue  # the whole Decoder or Encoder goes below
             coder = getter(uid)
             coder.remove_plugin(LABEL)
             available = getattr(coder, "_available", None)
@@ -160,10 +250,21 @@ def unregister() -> None:
         ebase._PIXEL_DATA_ENCODERS.pop(uid, None)
     for uid in _state["added_profiles"]:
         ebase.ENCODING_PROFILES.pop(uid, None)
+    for uid in _state["added_decoders"]:
+        dbase._PIXEL_DATA_DECODERS.pop(uid, None)
+    for uid in _state["taught"]:
+        _new_uids.untaught(uid)
     if _state["convert"] is not None:
         dbase.convert_color_space = _state["convert"]
     _state = None
 
 
 def is_registered() -> bool:
+    """Whether :func:`register` is in effect in this process.
+
+    Example
+    -------
+    >>> dicomcodecs.pydicom.is_registered()
+    False
+    """
     return _state is not None

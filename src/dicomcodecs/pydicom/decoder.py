@@ -39,9 +39,10 @@ def _info(runner: Any) -> FrameInfo:
     )
 
 
-def _decode_frame(src: bytes, runner: Any) -> np.ndarray:
+def _decode_frame(src: bytes, runner: Any) -> bytearray:
     """Decode one frame for pydicom, in the colour space it is stored in
-    (pydicom converts afterwards, or not with raw=True), interleaved."""
+    (pydicom converts afterwards, or not with raw=True), interleaved, as the
+    bytearray pydicom's contract asks for."""
     info = _info(runner)
     codec = get_decoder(info.transfer_syntax)
     hook = getattr(codec, "pydicom_decode", None)
@@ -52,13 +53,12 @@ def _decode_frame(src: bytes, runner: Any) -> np.ndarray:
     # it, and neither zero-filling (3 ms on a 7 MB CR) nor faulting in fresh
     # pages per frame is worth paying for memory overwritten anyway.
     buf = frame_buffer(int(np.prod(shape)) * np.dtype(dtype).itemsize)
-    out = buf.view(dtype).reshape(shape)
     kwargs = {}
     if getattr(codec, "supports_engine_threads", False):
         # pydicom decodes frame after frame: give each one every core.
         kwargs["engine_threads"] = cpu_count()
-    codec.decode_into(src, info, out, as_rgb=False, reduce=0,
-                      frame=getattr(runner, "index", None), **kwargs)
+    codec.decode_into(src, info, np.frombuffer(buf, dtype).reshape(shape), as_rgb=False,
+                      reduce=0, frame=getattr(runner, "index", None), **kwargs)
     if info.samples_per_pixel > 1:
         # Our output is always interleaved; saying so on every frame keeps a
         # persisted option from mislabelling the next one.

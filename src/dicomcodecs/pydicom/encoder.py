@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import EncodeError
 from .._info import FrameInfo
 from .._uids import SYNTAXES
 from ..registry import get_encoder
@@ -53,7 +54,8 @@ def _encode_frame(src: bytes, runner: Any) -> bytes:
     nsamples = rows * cols * spp
     itemsize = len(src) // nsamples
     if itemsize not in (1, 2, 4, 8) or itemsize * nsamples != len(src):
-        raise ValueError(f"frame of {len(src)} bytes does not hold {nsamples} samples")
+        raise EncodeError(codec.name, getattr(runner, "index", None),
+                          f"frame of {len(src)} bytes does not hold {nsamples} samples")
     kind = "i" if runner.pixel_representation else "u"
     arr = np.frombuffer(src, f"<{kind}{itemsize}")
     # pydicom narrows samples to the smallest container for Bits Stored; our
@@ -76,6 +78,6 @@ def _encode_frame(src: bytes, runner: Any) -> bytes:
     if written != intended:
         # pydicom leaves Photometric Interpretation as it is: refuse rather
         # than write pixels the dataset would mislabel.
-        raise ValueError(f"{codec.name} would write {written} data, the dataset says "
-                         f"{intended}")
+        raise EncodeError(codec.name, getattr(runner, "index", None),
+                          f"would write {written} data, the dataset says {intended}")
     return codec.encode(arr, info, frame=None, **options)

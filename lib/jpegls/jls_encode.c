@@ -1,0 +1,533 @@
+/* jls_encode.c: the JPEG-LS encoder (T.87 Annex A encoding, Annex C
+ * markers), writing what CharLS writes for the same parameters: SOF55 with
+ * component ids 1..n and sampling factors 1x1, one scan per component in
+ * interleave mode none, run interruption samples of sample-interleaved scans
+ * in the RItype 0 context, and a scan's last byte 0xFF followed by 0x00.
+ * Every write is checked against the end of the output. */
+#include <string.h>
+
+#include "jls_core.h"
+
+/* ---------------------------------------------------------------- bit writer */
+
+typedef struct jls_bw {
+    uint8_t *p, *end;
+    uint64_t acc;  /* pending bits at the top */
+    int n;         /* pending bits */
+    int ff;        /* the last byte written was 0xFF: the next carries 7 bits */
+    int over;      /* the output is full */
+} jls_bw;
+
+static void bw_flush(jls_bw *w)
+{
+    while (w->n >= 8 - w->ff) {
+        if (w->p >= w->end) {
+            w->over = 1;
+            w->n = 0;
+            w->acc = 0;
+            return;
+        }
+        if (w->ff) {
+            *w->p++ = (uint8_t)(w->acc >> 57);
+            w->acc <<= 7;
+            w->n -= 7;
+            w->ff = 0;
+        } else {
+            uint8_t b = (uint8_t)(w->acc >> 56);
+            *w->p++ = b;
+            w->acc <<= 8;
+            w->n -= 8;
+            w->ff = b == 0xFF;
+        }
+    }
+}
+
+/* len 0..32, v < 2^len */
+static inline void bw_put(jls_bw *w, uint32_t v, int len)
+{
+    if (w->n + len > 64) bw_flush(w);
+    if (len) w->acc |= (uint64_t)v << (64 - w->n - len);
+    w->n += len;
+}
+
+/* Pads the last byte with zeros; a final 0xFF gets a 0x00 after it so that
+ * the marker that follows is found. */
+static void bw_end(jls_bw *w)
+{
+    bw_flush(w);
+    if (w->n > 0) {
+        w->n = w->ff ? 7 : 8;
+        bw_flush(w);
+    }
+    if (w->ff) {
+        w->n = 7;
+        bw_flush(w);
+    }
+}
+
+static void bw_bytes(jls_bw *w, const uint8_t *b, size_t n)
+{
+    if ((size_t)(w->end - w->p) < n) {
+        w->over = 1;
+        return;
+    }
+    memcpy(w->p, b, n);
+    w->p += n;
+}
+
+/* ------------------------------------------------------------- scan encoder */
+
+typedef struct enc {
+    jls_coding c;
+    jls_state st;
+    const int8_t *q;
+    jls_bw bw;
+} enc;
+
+/* What one line's loop works with, copied into a local so that the compiler
+ * keeps the bit writer and the parameters in registers (stores to the
+ * contexts could otherwise alias them). */
+typedef struct ekx {
+    jls_bw bw;
+    jls_coding c;
+    jls_ctx *ctx;
+    jls_state *st;
+    const int8_t *q;
+    int shift;   /* 32 - P when lossless with RANGE = 2^P, else 0 */
+} ekx;
+
+static inline void ekx_load(ekx *x, enc *e)
+{
+    x->bw = e->bw;
+    x->c = e->c;
+    x->ctx = e->st.ctx;
+    x->st = &e->st;
+    x->q = e->q;
+    x->shift = 0;
+    if (e->c.near == 0 && (e->c.range & (e->c.range - 1)) == 0)
+        x->shift = 32 - __builtin_ctz((uint32_t)e->c.range);
+}
+
+/* The writer's slow path takes and returns it by value, so that the line
+ * loop's copy never has its address taken. */
+static __attribute__((noinline)) jls_bw bw_flush_v(jls_bw w)
+{
+    bw_flush(&w);
+    return w;
+}
+
+/* len 0..32, v < 2^len */
+static inline void bw_add(jls_bw *w, uint32_t v, int len)
+{
+    if (w->n + len > 64) {
+        uint32_t top = (uint32_t)(w->acc >> 32), x = ~top;
+        if (!w->ff && w->end - w->p >= 4 && !((x - 0x01010101u) & ~x & 0x80808080u)) {
+            w->p[0] = (uint8_t)(top >> 24);
+            w->p[1] = (uint8_t)(top >> 16);
+            w->p[2] = (uint8_t)(top >> 8);
+            w->p[3] = (uint8_t)top;
+            w->p += 4;
+            w->acc <<= 32;
+            w->n -= 32;
+        } else {
+            *w = bw_flush_v(*w);
+        }
+    }
+    if (len) w->acc |= (uint64_t)v << (64 - w->n - len);
+    w->n += len;
+}
+
+static inline void enc_value(ekx *e, int k, int32_t m, int limit)
+{
+    const int qbpp = e->c.qbpp;
+    int32_t hb = m >> k;
+    if (hb < limit - qbpp - 1) {
+        if (hb + 1 + k <= 32) {
+            bw_add(&e->bw, (1u << k) | ((uint32_t)m & ((1u << k) - 1)), (int)hb + 1 + k);
+            return;
+        }
+        if (hb + 1 > 31) {
+            bw_add(&e->bw, 0, hb / 2);
+            hb -= hb / 2;
+        }
+        bw_add(&e->bw, 1, (int)hb + 1);
+        if (k) bw_add(&e->bw, (uint32_t)m & ((1u << k) - 1), k);
+        return;
+    }
+    if (limit - qbpp > 31) {
+        bw_add(&e->bw, 0, 31);
+        bw_add(&e->bw, 1, limit - qbpp - 31);
+    } else {
+        bw_add(&e->bw, 1, limit - qbpp);
+    }
+    bw_add(&e->bw, (uint32_t)(m - 1) & ((1u << qbpp) - 1), qbpp);
+}
+
+static inline int32_t fix_rx(const ekx *e, int32_t rx, int lossless)
+{
+    const int32_t near = lossless ? 0 : e->c.near;
+    if (rx < -near) rx += e->c.range_mul;
+    else if (rx > e->c.maxval + near) rx -= e->c.range_mul;
+    if (rx < 0) return 0;
+    if (rx > e->c.maxval) return e->c.maxval;
+    return rx;
+}
+
+/* Quantised (NEAR > 0) and modulo-reduced prediction error. */
+static inline int32_t err_of(const ekx *e, int32_t d, int lossless)
+{
+    if (!lossless) {
+        const int32_t near = e->c.near;
+        d = d > 0 ? (d + near) / e->c.near2p1 : -((near - d) / e->c.near2p1);
+    }
+    if (d < 0) d += e->c.range;
+    if (d >= (e->c.range + 1) / 2) d -= e->c.range;
+    return d;
+}
+
+static inline int32_t enc_regular(ekx *e, int32_t q, int32_t ix, int32_t ra, int32_t rb, int32_t rc,
+                                  int lossless)
+{
+    const int32_t sign = q >> 31;
+    jls_ctx *cx = &e->ctx[(q ^ sign) - sign];
+    int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
+    if (px < 0) px = 0;
+    else if (px > e->c.maxval) px = e->c.maxval;
+    const int k = jls_golomb_k(cx->a, cx->n);
+    int32_t err;
+    if (e->shift) /* lossless, RANGE = 2^P: modulo reduction is a sign extension */
+        err = (int32_t)((uint32_t)(((ix - px) ^ sign) - sign) << e->shift) >> e->shift;
+    else
+        err = err_of(e, ((ix - px) ^ sign) - sign, lossless);
+    /* error mapping (T.87 A.5.2) without branches; the k = 0, 2B <= -N case
+     * maps -err - 1 */
+    int32_t me = lossless ? err ^ -(int32_t)(k == 0 && 2 * cx->b <= -cx->n) : err;
+    enc_value(e, k, (int32_t)(((uint32_t)me << 1) ^ (uint32_t)(me >> 31)), e->c.limit);
+    jls_update(cx, err, lossless ? 1 : e->c.near2p1, e->c.reset);
+    if (lossless) return ix;   /* what the decoder reconstructs */
+    int32_t de = err * e->c.near2p1;
+    return fix_rx(e, px + ((de ^ sign) - sign), lossless);
+}
+
+static inline void enc_ri_error(ekx *e, int it, int32_t err, int ri)
+{
+    const int32_t n = e->st->ri_n[it], nn = e->st->ri_nn[it];
+    const int k = jls_golomb_k(e->st->ri_a[it] + (uint32_t)((n >> 1) * it), n);
+    int map = (k == 0 && err > 0 && 2 * nn < n) || (err < 0 && 2 * nn >= n) || (err < 0 && k != 0);
+    int32_t em = 2 * (err < 0 ? -err : err) - it - map;
+    enc_value(e, k, em, e->c.limit - jls_J[ri] - 1);
+    if (err < 0) e->st->ri_nn[it]++;
+    e->st->ri_a[it] += (uint32_t)((em + 1 - it) >> 1);
+    if (n == e->c.reset) {
+        e->st->ri_a[it] >>= 1;
+        e->st->ri_n[it] >>= 1;
+        e->st->ri_nn[it] >>= 1;
+    }
+    e->st->ri_n[it]++;
+}
+
+static inline void enc_run(ekx *e, int32_t run, int eol, int32_t *ri)
+{
+    while (run >= ((int32_t)1 << jls_J[*ri])) {
+        bw_add(&e->bw, 1, 1);
+        run -= (int32_t)1 << jls_J[*ri];
+        if (*ri < 31) (*ri)++;
+    }
+    if (eol) {
+        if (run) bw_add(&e->bw, 1, 1);
+    } else {
+        bw_add(&e->bw, (uint32_t)run, jls_J[*ri] + 1);
+    }
+}
+
+static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const int32_t *prev,
+                                                                int32_t *cur, int32_t w,
+                                                                int32_t *ri, int lossless)
+{
+    const int8_t *q = e->q;
+    const int32_t near = lossless ? 0 : e->c.near;
+    int32_t rb = prev[-1], rd = prev[0];
+    int32_t x = 0;
+    while (x < w) {
+        int32_t ra = cur[x - 1], rc = rb;
+        rb = rd;
+        rd = prev[x + 1];
+        int32_t qs = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
+        if (qs != 0) {
+            cur[x] = enc_regular(e, qs, cur[x], ra, rb, rc, lossless);
+            x++;
+            continue;
+        }
+        int32_t run = 0;
+        if (lossless) {
+            while (x + run < w && cur[x + run] == ra) run++;
+        } else {
+            while (x + run < w) {
+                int32_t d = cur[x + run] - ra;
+                if ((d < 0 ? -d : d) > near) break;
+                cur[x + run] = ra;
+                run++;
+            }
+        }
+        enc_run(e, run, x + run == w, ri);
+        x += run;
+        if (x < w) {
+            rb = prev[x];
+            int32_t diff = ra - rb, ix = cur[x], rx;
+            if ((diff < 0 ? -diff : diff) <= near) {
+                int32_t err = err_of(e, ix - ra, lossless);
+                enc_ri_error(e, 1, err, *ri);
+                rx = ra + (lossless ? err : err * e->c.near2p1);
+            } else {
+                int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
+                enc_ri_error(e, 0, err, *ri);
+                int32_t de = lossless ? err : err * e->c.near2p1;
+                rx = rb + (rb < ra ? -de : de);
+            }
+            cur[x] = fix_rx(e, rx, lossless);
+            if (*ri > 0) (*ri)--;
+            x++;
+        }
+        rb = prev[x - 1];
+        rd = prev[x];
+    }
+}
+
+static void enc_line_lossless(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+{
+    ekx x;
+    ekx_load(&x, en);
+    enc_line_impl(&x, prev, cur, w, ri, 1);
+    en->bw = x.bw;
+}
+
+static void enc_line_near(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+{
+    ekx x;
+    ekx_load(&x, en);
+    enc_line_impl(&x, prev, cur, w, ri, 0);
+    en->bw = x.bw;
+}
+
+static inline __attribute__((always_inline)) void enc_sample_impl(
+    ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t w, int32_t *ri)
+{
+    const int8_t *q = e->q;
+    const int lossless = e->c.near == 0;
+    const int32_t near = e->c.near;
+    int32_t x = 0;
+    while (x < w) {
+        int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
+        int flat = 1;
+#pragma GCC unroll 4
+        for (int c = 0; c < nc; c++) {
+            const int32_t *p = prev[c];
+            int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1], rd = p[x + 1];
+            qs[c] = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
+            flat &= qs[c] == 0;
+        }
+        if (!flat) {
+#pragma GCC unroll 4
+            for (int c = 0; c < nc; c++) {
+                const int32_t *p = prev[c];
+                int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1];
+                cur[c][x] = lossless ? enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 1)
+                                     : enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 0);
+            }
+            x++;
+            continue;
+        }
+        int32_t run = 0;
+        while (x + run < w) {
+            int same = 1;
+            for (int c = 0; c < nc; c++) {
+                int32_t d = cur[c][x + run] - cur[c][x - 1];
+                same &= (d < 0 ? -d : d) <= near;
+            }
+            if (!same) break;
+            for (int c = 0; c < nc; c++) cur[c][x + run] = cur[c][x - 1];
+            run++;
+        }
+        enc_run(e, run, x + run == w, ri);
+        x += run;
+        if (x < w) {
+            for (int c = 0; c < nc; c++) {
+                int32_t ra = cur[c][x - 1], rb = prev[c][x], ix = cur[c][x];
+                int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
+                enc_ri_error(e, 0, err, *ri);
+                int32_t de = lossless ? err : err * e->c.near2p1;
+                cur[c][x] = fix_rx(e, rb + (rb < ra ? -de : de), lossless);
+            }
+            if (*ri > 0) (*ri)--;
+            x++;
+        }
+    }
+}
+
+static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, int nc, int32_t w,
+                            int32_t *ri)
+{
+    ekx x;
+    ekx_load(&x, en);
+    if (nc == 3) enc_sample_impl(&x, prev, cur, 3, w, ri);
+    else enc_sample_impl(&x, prev, cur, nc, w, ri);
+    en->bw = x.bw;
+}
+
+static void load_line(const jls_plane *pl, uint32_t y, int32_t *line, int32_t mask)
+{
+    const uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
+    const uint32_t w = pl->width;
+    if (pl->bps == 1) {
+        for (uint32_t x = 0; x < w; x++) line[x] = row[(ptrdiff_t)x * pl->step] & mask;
+    } else {
+        for (uint32_t x = 0; x < w; x++) {
+            uint16_t v;
+            memcpy(&v, row + (ptrdiff_t)x * pl->step, 2);
+            line[x] = v & mask;
+        }
+    }
+}
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* Codes the components listed in comp (one scan) from the planes. */
+static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns, int ilv,
+                       int precision, uint8_t *mem)
+{
+    const uint32_t w = planes[comp[0]].width, h = planes[comp[0]].height;
+    const int32_t mask = (int32_t)((1u << precision) - 1);
+    int32_t *prev[JLS_MAX_COMPONENTS], *cur[JLS_MAX_COMPONENTS];
+    int32_t *lines = (int32_t *)mem;
+    for (int k = 0; k < ns; k++) {
+        prev[k] = lines + (size_t)k * 2 * (w + 2) + 1;
+        cur[k] = prev[k] + w + 2;
+        memset(prev[k] - 1, 0, 2 * ((size_t)w + 2) * sizeof(int32_t));
+    }
+    jls_state_reset(&e->st, &e->c);
+    void (*line_fn)(enc *, const int32_t *, int32_t *, int32_t, int32_t *) =
+        e->c.near == 0 ? enc_line_lossless : enc_line_near;
+    for (uint32_t y = 0; y < h && !e->bw.over; y++) {
+        for (int k = 0; k < ns; k++) {
+            load_line(&planes[comp[k]], y, cur[k], mask);
+            cur[k][-1] = prev[k][0];
+            prev[k][w] = prev[k][w - 1];
+        }
+        if (ilv == 2) {
+            enc_line_sample(e, prev, cur, ns, (int32_t)w, &e->st.run_index[0]);
+        } else {
+            for (int k = 0; k < ns; k++)
+                line_fn(e, prev[k], cur[k], (int32_t)w, &e->st.run_index[k]);
+        }
+        for (int k = 0; k < ns; k++) {
+            int32_t *t = prev[k];
+            prev[k] = cur[k];
+            cur[k] = t;
+        }
+    }
+    bw_end(&e->bw);
+    return e->bw.over ? DC_ERR_OUTPUT_TOO_SMALL : DC_OK;
+}
+
+int jls_encode_planes(const jls_plane *planes, const jls_encode_args *a, uint8_t *dst,
+                      size_t cap, size_t *len, dc_error *err)
+{
+    enc e;
+    const int nc = a->ncomp;
+    if (nc < 1 || nc > JLS_MAX_COMPONENTS)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "%d components: this encoder codes 1 to %d", nc,
+                       JLS_MAX_COMPONENTS);
+    if (a->ilv < 0 || a->ilv > 2)
+        return dc_fail(err, DC_ERR_INVALID_ARG, "interleave mode %d is not 0 (none), 1 (line) "
+                       "or 2 (sample)", a->ilv);
+    int rc = jls_coding_init(&e.c, a->precision, a->near, &a->preset, DC_ERR_INVALID_ARG, err);
+    if (rc != DC_OK) return rc;
+    const uint32_t w = planes[0].width, h = planes[0].height;
+    for (int c = 1; c < nc; c++)
+        if (planes[c].width != w || planes[c].height != h)
+            return dc_fail(err, DC_ERR_INVALID_ARG, "components of different sizes");
+    if (w < 1 || h < 1 || w > 65535 || h > 65535)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "%u x %u pixels: JPEG-LS frames hold 1 to 65535 "
+                       "rows and columns here", (unsigned)w, (unsigned)h);
+    const int ilv = nc == 1 ? 0 : a->ilv;
+    const int ns = ilv == 0 ? 1 : nc;
+    size_t qsize = ((size_t)2 * (size_t)e.c.maxval + 1 + 15) & ~(size_t)15;
+    size_t total = qsize + (size_t)ns * 2 * ((size_t)w + 2) * sizeof(int32_t);
+    uint8_t *mem = dc_scratch_acquire(total);
+    if (mem == NULL)
+        return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of JPEG-LS line buffers", total);
+    jls_quant_table((int8_t *)mem, &e.c);
+    e.q = (const int8_t *)mem + e.c.maxval;
+
+    e.bw.p = dst;
+    e.bw.end = dst + cap;
+    e.bw.acc = 0;
+    e.bw.n = 0;
+    e.bw.ff = 0;
+    e.bw.over = 0;
+    uint8_t hdr[64];
+    size_t hn = 0;
+    hdr[hn++] = 0xFF;
+    hdr[hn++] = JLS_SOI;
+    hdr[hn++] = 0xFF;
+    hdr[hn++] = JLS_SOF55;
+    put16(hdr + hn, 8 + 3 * (uint32_t)nc);
+    hn += 2;
+    hdr[hn++] = (uint8_t)a->precision;
+    put16(hdr + hn, h);
+    put16(hdr + hn + 2, w);
+    hn += 4;
+    hdr[hn++] = (uint8_t)nc;
+    for (int c = 0; c < nc; c++) {
+        hdr[hn++] = (uint8_t)(c + 1);
+        hdr[hn++] = 0x11;
+        hdr[hn++] = 0;
+    }
+    if (a->lse) {
+        hdr[hn++] = 0xFF;
+        hdr[hn++] = JLS_LSE;
+        put16(hdr + hn, 13);
+        hn += 2;
+        hdr[hn++] = 1;
+        const int32_t v[5] = {e.c.maxval, e.c.t1, e.c.t2, e.c.t3, e.c.reset};
+        for (int i = 0; i < 5; i++, hn += 2) put16(hdr + hn, (uint32_t)v[i]);
+    }
+    bw_bytes(&e.bw, hdr, hn);
+    rc = DC_OK;
+    for (int s = 0; s < (ilv == 0 ? nc : 1) && rc == DC_OK && !e.bw.over; s++) {
+        int comp[JLS_MAX_COMPONENTS];
+        hn = 0;
+        hdr[hn++] = 0xFF;
+        hdr[hn++] = JLS_SOS;
+        put16(hdr + hn, 6 + 2 * (uint32_t)ns);
+        hn += 2;
+        hdr[hn++] = (uint8_t)ns;
+        for (int k = 0; k < ns; k++) {
+            comp[k] = ilv == 0 ? s : k;
+            hdr[hn++] = (uint8_t)(comp[k] + 1);
+            hdr[hn++] = 0;
+        }
+        hdr[hn++] = (uint8_t)e.c.near;
+        hdr[hn++] = (uint8_t)ilv;
+        hdr[hn++] = 0;
+        bw_bytes(&e.bw, hdr, hn);
+        if (!e.bw.over) rc = encode_scan(&e, planes, comp, ns, ilv, a->precision, mem + qsize);
+    }
+    dc_scratch_release(mem);
+    if (rc == DC_OK && !e.bw.over) {
+        static const uint8_t eoi[3] = {0xFF, 0xFF, JLS_EOI};
+        size_t n = (size_t)(e.bw.p - dst);
+        int fill = a->even && (n % 2) == 1;
+        bw_bytes(&e.bw, eoi + !fill, 2u + (unsigned)fill);
+    }
+    if (rc == DC_OK && e.bw.over) rc = DC_ERR_OUTPUT_TOO_SMALL;
+    if (rc == DC_ERR_OUTPUT_TOO_SMALL)
+        return dc_fail(err, rc, "the JPEG-LS output needs more than %zu bytes", cap);
+    if (rc != DC_OK) return rc;
+    *len = (size_t)(e.bw.p - dst);
+    return DC_OK;
+}

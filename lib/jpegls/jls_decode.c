@@ -360,11 +360,15 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
     int32_t rb = prev[-1], rd = prev[0];
     int32_t ra = cur[-1];
     int32_t i = 0;
+    /* 9 * Q(Rb - Rc) of the next sample is 9 * Q(Rd - Rb) of this one */
+    int32_t q9 = 9 * q[rd - rb];
     while (i < w) {
         int32_t rc = rb;
         rb = rd;
         rd = prev[i + 1];
-        int32_t qs = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
+        const int32_t q1 = q[rd - rb];
+        int32_t qs = 81 * q1 + q9 + q[rc - ra];
+        q9 = 9 * q1;
         if (qs != 0) {
             ra = dec_regular(&x, qs, ra, rb, rc, lossless, pow2);
             cur[i++] = ra;
@@ -383,6 +387,7 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
         }
         rb = prev[i - 1];
         rd = prev[i];
+        q9 = 9 * q[rd - rb];
         if (x.failed) break;
     }
     *ri_p = ri;
@@ -659,18 +664,25 @@ static size_t find_marker(const uint8_t *s, size_t n, size_t i)
 
 static void store_line(const jls_plane *pl, uint32_t y, const int32_t *line)
 {
+    /* the plane's fields in locals: the byte stores could alias them */
     uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
     const uint32_t w = pl->width;
+    const ptrdiff_t step = pl->step;
     if (pl->bps == 1) {
-        if (pl->step == 1) {
+        if (step == 1) {
             for (uint32_t x = 0; x < w; x++) row[x] = (uint8_t)line[x];
         } else {
-            for (uint32_t x = 0; x < w; x++) row[(ptrdiff_t)x * pl->step] = (uint8_t)line[x];
+            for (uint32_t x = 0; x < w; x++, row += step) *row = (uint8_t)line[x];
         }
-    } else {
+    } else if (step == 2) {
         for (uint32_t x = 0; x < w; x++) {
             uint16_t v = (uint16_t)line[x];
-            memcpy(row + (ptrdiff_t)x * pl->step, &v, 2);
+            memcpy(row + 2 * (ptrdiff_t)x, &v, 2);
+        }
+    } else {
+        for (uint32_t x = 0; x < w; x++, row += step) {
+            uint16_t v = (uint16_t)line[x];
+            memcpy(row, &v, 2);
         }
     }
 }

@@ -268,7 +268,7 @@ static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int3
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
     else if (px > x->c.maxval) px = x->c.maxval;
-    const int k = jls_golomb_k(cx->a, cx->n);
+    const int k = cx->k;
     int32_t m = dec_value(x, k, x->c.limit);
     if (__builtin_expect((uint32_t)m > (uint32_t)x->c.range, 0)) {
         x->failed = 1;
@@ -276,7 +276,7 @@ static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int3
     }
     int32_t e = (m >> 1) ^ -(m & 1);
     if (lossless) e ^= -(int32_t)(k == 0 && 2 * cx->b <= -cx->n);
-    jls_update(cx, e, lossless ? 1 : x->c.near2p1, x->c.reset);
+    jls_update(cx, e, lossless ? 1 : x->c.near2p1, x->c.reset, 1);
     if (!lossless) e *= x->c.near2p1;
     return fix_rx(x, px + ((e ^ sign) - sign), lossless, pow2);
 }

@@ -121,10 +121,11 @@ static inline int32_t jls_load(const jls_plane *p, const uint8_t *row, uint32_t 
 
 static inline int32_t jls_med(int32_t ra, int32_t rb, int32_t rc)
 {
+    /* selects, not branches: which case applies is data, not predictable */
     int32_t mx = ra > rb ? ra : rb, mn = ra > rb ? rb : ra;
-    if (rc >= mx) return mn;
-    if (rc <= mn) return mx;
-    return ra + rb - rc;
+    int32_t p = ra + rb - rc;
+    p = rc <= mn ? mx : p;
+    return rc >= mx ? mn : p;
 }
 
 /* Smallest k with N << k >= A (T.87 A.5.1), without a loop. */

@@ -689,8 +689,9 @@ static void store_line(const jls_plane *pl, uint32_t y, const int32_t *line)
 
 /* A line of pixels (sample c of pixel i at [i * ns + c]) into the planes;
  * one plain copy when they are interleaved 8-bit pixels of the same order. */
-static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y,
-                         const int32_t *line)
+/* Whether the scan's planes are 8-bit pixels interleaved in scan order,
+ * all of one size. */
+static int packed_pixels(const jls_plane *planes, const scan_hdr *sh)
 {
     const int ns = sh->ns;
     const jls_plane *p0 = &planes[sh->comp[0]];
@@ -698,9 +699,37 @@ static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y
     for (int k = 0; k < ns; k++) {
         const jls_plane *pk = &planes[sh->comp[k]];
         packed &= pk->bps == 1 && pk->step == ns && pk->base == p0->base + k &&
-                  pk->stride == p0->stride;
+                  pk->stride == p0->stride && pk->width == p0->width &&
+                  pk->height == p0->height;
     }
-    if (packed) {
+    return packed;
+}
+
+/* One line of each of the ns components (line interleave) into packed
+ * pixels: one pass along the row instead of ns strided ones. */
+static void store_line_group(const jls_plane *p0, int ns, uint32_t y, int32_t *const *lines)
+{
+    uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
+    const uint32_t w = p0->width;
+    if (ns == 3) {
+        const int32_t *l0 = lines[0], *l1 = lines[1], *l2 = lines[2];
+        for (uint32_t x = 0; x < w; x++, row += 3) {
+            row[0] = (uint8_t)l0[x];
+            row[1] = (uint8_t)l1[x];
+            row[2] = (uint8_t)l2[x];
+        }
+        return;
+    }
+    for (uint32_t x = 0; x < w; x++)
+        for (int k = 0; k < ns; k++) row[(size_t)x * (size_t)ns + (size_t)k] = (uint8_t)lines[k][x];
+}
+
+static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y,
+                         const int32_t *line)
+{
+    const int ns = sh->ns;
+    const jls_plane *p0 = &planes[sh->comp[0]];
+    if (packed_pixels(planes, sh)) {
         uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
         for (size_t x = 0; x < (size_t)p0->width * (size_t)ns; x++) row[x] = (uint8_t)line[x];
         return;
@@ -792,6 +821,9 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     void (*line_fn)(dec *, const int32_t *, int32_t *, int32_t, int32_t *) =
         d.c.near != 0 ? dec_line_near
         : (d.c.maxval & (d.c.maxval + 1)) == 0 ? dec_line_pow2 : dec_line_lossless;
+    /* line interleave into packed 8-bit pixels: stored a line group at once */
+    int group = sh->ilv == 1 && ns > 1 && packed_pixels(planes, sh);
+    for (int k = 0; k < ns; k++) group &= v[k] == 1 && w[k] == w[0] && h[k] == h[0];
     int marker = 0;
     rc = DC_OK;
     br_init(&d.br, ps->s + ps->i, ps->s + ps->n);
@@ -828,13 +860,14 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
                     rc = scan_damage(ps, &d, scanno, y);
                     break;
                 }
-                store_line(&planes[sh->comp[k]], y, cur[k]);
+                if (!group) store_line(&planes[sh->comp[k]], y, cur[k]);
                 int32_t *t = prev[k];
                 prev[k] = cur[k];
                 cur[k] = t;
             }
         }
         if (rc != DC_OK) break;
+        if (group) store_line_group(&planes[sh->comp[0]], ns, g, prev);
     }
     if (rc == DC_OK) ps->i = find_marker(ps->s, ps->n, (size_t)(d.br.p - ps->s));
     dc_scratch_release(mem);

@@ -80,6 +80,7 @@ void jls_state_reset(jls_state *s, const jls_coding *c)
         s->ctx[i].b = 0;
         s->ctx[i].c = 0;
         s->ctx[i].n = 1;
+        s->ctx[i].k = (int16_t)jls_golomb_k((uint32_t)a, 1);
     }
     for (int i = 0; i < 2; i++) {
         s->ri_a[i] = (uint32_t)a;

@@ -41,10 +41,14 @@ int jls_coding_init(jls_coding *c, int precision, int near, const jls_preset *p,
                     dc_error *err);
 
 /* Regular-mode context (A, B, C, N of T.87 A.2.1) and the two run
- * interruption contexts (A, N, Nn; index 0 for RItype 0). */
+ * interruption contexts (A, N, Nn; index 0 for RItype 0). k is the Golomb
+ * parameter of A and N (A.5.1), kept up to date by jls_update so that a
+ * sample's decoding does not wait for its computation. */
 typedef struct jls_ctx {
     uint32_t a;
-    int32_t b, c, n;
+    int32_t b;
+    int16_t c, k;
+    int32_t n;
 } jls_ctx;
 
 typedef struct jls_state {
@@ -117,10 +121,11 @@ static inline int32_t jls_load(const jls_plane *p, const uint8_t *row, uint32_t 
 
 static inline int32_t jls_med(int32_t ra, int32_t rb, int32_t rc)
 {
+    /* selects, not branches: which case applies is data, not predictable */
     int32_t mx = ra > rb ? ra : rb, mn = ra > rb ? rb : ra;
-    if (rc >= mx) return mn;
-    if (rc <= mn) return mx;
-    return ra + rb - rc;
+    int32_t p = ra + rb - rc;
+    p = rc <= mn ? mx : p;
+    return rc >= mx ? mn : p;
 }
 
 /* Smallest k with N << k >= A (T.87 A.5.1), without a loop. */
@@ -131,8 +136,11 @@ static inline int jls_golomb_k(uint32_t a, int32_t n)
     return ((uint64_t)(uint32_t)n << k) < a ? k + 1 : k;
 }
 
-/* Bias correction after the update of A, B, N (T.87 A.6.2). */
-static inline void jls_update(jls_ctx *cx, int32_t errval, int32_t near2p1, int32_t reset)
+/* Bias correction after the update of A, B, N (T.87 A.6.2); with `keep_k`
+ * also k (the decoder; the encoder computes k itself, off its critical path,
+ * and leaves the field stale). */
+static inline void jls_update(jls_ctx *cx, int32_t errval, int32_t near2p1, int32_t reset,
+                              int keep_k)
 {
     int32_t b = cx->b + errval * near2p1;
     uint32_t a = cx->a + (uint32_t)(errval < 0 ? -errval : errval);
@@ -155,6 +163,7 @@ static inline void jls_update(jls_ctx *cx, int32_t errval, int32_t near2p1, int3
     cx->a = a;
     cx->b = b;
     cx->n = n;
+    if (keep_k) cx->k = (int16_t)jls_golomb_k(a, n);
 }
 
 #endif

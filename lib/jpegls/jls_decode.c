@@ -268,7 +268,7 @@ static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int3
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
     else if (px > x->c.maxval) px = x->c.maxval;
-    const int k = jls_golomb_k(cx->a, cx->n);
+    const int k = cx->k;
     int32_t m = dec_value(x, k, x->c.limit);
     if (__builtin_expect((uint32_t)m > (uint32_t)x->c.range, 0)) {
         x->failed = 1;
@@ -276,7 +276,7 @@ static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int3
     }
     int32_t e = (m >> 1) ^ -(m & 1);
     if (lossless) e ^= -(int32_t)(k == 0 && 2 * cx->b <= -cx->n);
-    jls_update(cx, e, lossless ? 1 : x->c.near2p1, x->c.reset);
+    jls_update(cx, e, lossless ? 1 : x->c.near2p1, x->c.reset, 1);
     if (!lossless) e *= x->c.near2p1;
     return fix_rx(x, px + ((e ^ sign) - sign), lossless, pow2);
 }
@@ -360,11 +360,15 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
     int32_t rb = prev[-1], rd = prev[0];
     int32_t ra = cur[-1];
     int32_t i = 0;
+    /* 9 * Q(Rb - Rc) of the next sample is 9 * Q(Rd - Rb) of this one */
+    int32_t q9 = 9 * q[rd - rb];
     while (i < w) {
         int32_t rc = rb;
         rb = rd;
         rd = prev[i + 1];
-        int32_t qs = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
+        const int32_t q1 = q[rd - rb];
+        int32_t qs = 81 * q1 + q9 + q[rc - ra];
+        q9 = 9 * q1;
         if (qs != 0) {
             ra = dec_regular(&x, qs, ra, rb, rc, lossless, pow2);
             cur[i++] = ra;
@@ -383,6 +387,7 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
         }
         rb = prev[i - 1];
         rd = prev[i];
+        q9 = 9 * q[rd - rb];
         if (x.failed) break;
     }
     *ri_p = ri;
@@ -659,26 +664,34 @@ static size_t find_marker(const uint8_t *s, size_t n, size_t i)
 
 static void store_line(const jls_plane *pl, uint32_t y, const int32_t *line)
 {
+    /* the plane's fields in locals: the byte stores could alias them */
     uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
     const uint32_t w = pl->width;
+    const ptrdiff_t step = pl->step;
     if (pl->bps == 1) {
-        if (pl->step == 1) {
+        if (step == 1) {
             for (uint32_t x = 0; x < w; x++) row[x] = (uint8_t)line[x];
         } else {
-            for (uint32_t x = 0; x < w; x++) row[(ptrdiff_t)x * pl->step] = (uint8_t)line[x];
+            for (uint32_t x = 0; x < w; x++, row += step) *row = (uint8_t)line[x];
         }
-    } else {
+    } else if (step == 2) {
         for (uint32_t x = 0; x < w; x++) {
             uint16_t v = (uint16_t)line[x];
-            memcpy(row + (ptrdiff_t)x * pl->step, &v, 2);
+            memcpy(row + 2 * (ptrdiff_t)x, &v, 2);
+        }
+    } else {
+        for (uint32_t x = 0; x < w; x++, row += step) {
+            uint16_t v = (uint16_t)line[x];
+            memcpy(row, &v, 2);
         }
     }
 }
 
 /* A line of pixels (sample c of pixel i at [i * ns + c]) into the planes;
  * one plain copy when they are interleaved 8-bit pixels of the same order. */
-static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y,
-                         const int32_t *line)
+/* Whether the scan's planes are 8-bit pixels interleaved in scan order,
+ * all of one size. */
+static int packed_pixels(const jls_plane *planes, const scan_hdr *sh)
 {
     const int ns = sh->ns;
     const jls_plane *p0 = &planes[sh->comp[0]];
@@ -686,9 +699,37 @@ static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y
     for (int k = 0; k < ns; k++) {
         const jls_plane *pk = &planes[sh->comp[k]];
         packed &= pk->bps == 1 && pk->step == ns && pk->base == p0->base + k &&
-                  pk->stride == p0->stride;
+                  pk->stride == p0->stride && pk->width == p0->width &&
+                  pk->height == p0->height;
     }
-    if (packed) {
+    return packed;
+}
+
+/* One line of each of the ns components (line interleave) into packed
+ * pixels: one pass along the row instead of ns strided ones. */
+static void store_line_group(const jls_plane *p0, int ns, uint32_t y, int32_t *const *lines)
+{
+    uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
+    const uint32_t w = p0->width;
+    if (ns == 3) {
+        const int32_t *l0 = lines[0], *l1 = lines[1], *l2 = lines[2];
+        for (uint32_t x = 0; x < w; x++, row += 3) {
+            row[0] = (uint8_t)l0[x];
+            row[1] = (uint8_t)l1[x];
+            row[2] = (uint8_t)l2[x];
+        }
+        return;
+    }
+    for (uint32_t x = 0; x < w; x++)
+        for (int k = 0; k < ns; k++) row[(size_t)x * (size_t)ns + (size_t)k] = (uint8_t)lines[k][x];
+}
+
+static void store_pixels(const jls_plane *planes, const scan_hdr *sh, uint32_t y,
+                         const int32_t *line)
+{
+    const int ns = sh->ns;
+    const jls_plane *p0 = &planes[sh->comp[0]];
+    if (packed_pixels(planes, sh)) {
         uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
         for (size_t x = 0; x < (size_t)p0->width * (size_t)ns; x++) row[x] = (uint8_t)line[x];
         return;
@@ -780,6 +821,9 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     void (*line_fn)(dec *, const int32_t *, int32_t *, int32_t, int32_t *) =
         d.c.near != 0 ? dec_line_near
         : (d.c.maxval & (d.c.maxval + 1)) == 0 ? dec_line_pow2 : dec_line_lossless;
+    /* line interleave into packed 8-bit pixels: stored a line group at once */
+    int group = sh->ilv == 1 && ns > 1 && packed_pixels(planes, sh);
+    for (int k = 0; k < ns; k++) group &= v[k] == 1 && w[k] == w[0] && h[k] == h[0];
     int marker = 0;
     rc = DC_OK;
     br_init(&d.br, ps->s + ps->i, ps->s + ps->n);
@@ -816,13 +860,14 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
                     rc = scan_damage(ps, &d, scanno, y);
                     break;
                 }
-                store_line(&planes[sh->comp[k]], y, cur[k]);
+                if (!group) store_line(&planes[sh->comp[k]], y, cur[k]);
                 int32_t *t = prev[k];
                 prev[k] = cur[k];
                 cur[k] = t;
             }
         }
         if (rc != DC_OK) break;
+        if (group) store_line_group(&planes[sh->comp[0]], ns, g, prev);
     }
     if (rc == DC_OK) ps->i = find_marker(ps->s, ps->n, (size_t)(d.br.p - ps->s));
     dc_scratch_release(mem);

@@ -203,7 +203,7 @@ static inline int32_t enc_regular(ekx *e, int32_t q, int32_t ix, int32_t ra, int
      * maps -err - 1 */
     int32_t me = lossless ? err ^ -(int32_t)(k == 0 && 2 * cx->b <= -cx->n) : err;
     enc_value(e, k, (int32_t)(((uint32_t)me << 1) ^ (uint32_t)(me >> 31)), e->c.limit);
-    jls_update(cx, err, lossless ? 1 : e->c.near2p1, e->c.reset);
+    jls_update(cx, err, lossless ? 1 : e->c.near2p1, e->c.reset, 0);
     if (lossless) return ix;   /* what the decoder reconstructs */
     int32_t de = err * e->c.near2p1;
     return fix_rx(e, px + ((de ^ sign) - sign), lossless);

@@ -3,6 +3,8 @@
 (.4.81) codec."""
 include "_common.pxi"
 from dc_jpegls cimport *
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.stdint cimport uint16_t
 
 from dicomcodecs.registry import Codec
@@ -120,26 +122,31 @@ def encode(arr, info, *, int near_lossless=0, int interleave_mode=2, preset=None
     cdef size_t bound
     cdef int rc = DC_ERR_OUTPUT_TOO_SMALL
     cdef int worst
-    cdef uint8_t[::1] dst
-    for worst in range(2):
-        bound = dc_jpegls_encode_bound(&f, worst)
-        if bound == 0:
-            raise EncodeError(codec, frame,
-                              f"cannot encode {info.samples_per_pixel} samples of "
-                              f"{info.bits_stored} bits stored in {info.bits_allocated}: "
-                              "JPEG-LS codes 2 to 16-bit samples")
-        out = bytearray(bound)
-        dst = out
-        err.msg[0] = 0
-        with nogil:
-            rc = dc_jpegls_encode(&src[0], srclen, &dst[0], bound, &n, &f, &p, &err)
-        if rc != DC_ERR_OUTPUT_TOO_SMALL:
-            break
-    if rc != DC_OK:
-        _raise(rc, &err, codec, frame, False)
-    del dst
-    del out[n:]
-    return bytes(out)
+    # Uninitialised memory, not bytearray(bound): zero-filling the bound and
+    # faulting in pages the code never reaches cost 3-5 % of an encode.
+    cdef uint8_t *dst = NULL
+    try:
+        for worst in range(2):
+            bound = dc_jpegls_encode_bound(&f, worst)
+            if bound == 0:
+                raise EncodeError(codec, frame,
+                                  f"cannot encode {info.samples_per_pixel} samples of "
+                                  f"{info.bits_stored} bits stored in {info.bits_allocated}: "
+                                  "JPEG-LS codes 2 to 16-bit samples")
+            PyMem_RawFree(dst)
+            dst = <uint8_t *>PyMem_RawMalloc(bound)
+            if dst == NULL:
+                raise CodecMemoryError(codec, frame, f"no memory for {bound} bytes of output")
+            err.msg[0] = 0
+            with nogil:
+                rc = dc_jpegls_encode(&src[0], srclen, dst, bound, &n, &f, &p, &err)
+            if rc != DC_ERR_OUTPUT_TOO_SMALL:
+                break
+        if rc != DC_OK:
+            _raise(rc, &err, codec, frame, False)
+        return PyBytes_FromStringAndSize(<char *>dst, <Py_ssize_t>n)
+    finally:
+        PyMem_RawFree(dst)
 
 
 def _interleave_of(value, codec, frame):

@@ -69,7 +69,7 @@ def test_c_status_table_output_too_small():
 
     info = dc.FrameInfo(RLE, 8, 8, 1, 8, 8, 0, "MONOCHROME2")
     with pytest.raises(dc.OutputTooSmallError, match="RLE.*frame 5"):
-        _rle.decode_into(enc, np.empty(10, np.uint8), info, frame=5)
+        _rle.decode_into(enc, info, np.empty(10, np.uint8), frame=5)
     out = np.empty((8, 8), np.uint8)
     codec.decode_into(enc, info, out)
     assert np.array_equal(out, arr)

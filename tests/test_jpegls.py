@@ -396,7 +396,7 @@ def test_planar_output_and_input_layouts():
     for ilv in ("none", "line", "sample"):
         frame = dc.encode_frame(arr, LOSSLESS, bits_stored=10, interleave=ilv)
         planes = np.empty((3, 9, 14), np.uint16)
-        codec.decode_into(frame, info, planes, planar=1)
+        codec.decode_into(frame, info, planes, planar_configuration=1)
         np.testing.assert_array_equal(planes, arr.transpose(2, 0, 1))
         np.testing.assert_array_equal(dc.decode_frame(frame, info), arr)
     planar_frame = _jpegls.encode(np.ascontiguousarray(arr.transpose(2, 0, 1)), info,

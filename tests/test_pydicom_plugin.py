@@ -83,13 +83,13 @@ def test_decode_through_pydicom_matches_uncompressed(registered, name, reference
 def test_pixel_array_goes_through_dicomcodecs(registered, monkeypatch):
     calls = []
     codec = dc.registry.get_decoder(RLELossless)
-    original = codec.pydicom_decode  # the RLE codec's entry for the plugin
+    original = codec.decode_into  # the RLE codec, reached through pydicom/decoder.py
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(codec, "pydicom_decode", counting)
+    monkeypatch.setattr(codec, "decode_into", counting)
     ds = pydicom.dcmread(find_testfile("SC_rgb_rle_2frame.dcm"))
     ref = pydicom.dcmread(find_testfile("SC_rgb_2frame.dcm")).pixel_array
     np.testing.assert_array_equal(ds.pixel_array, ref)

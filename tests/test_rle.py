@@ -296,7 +296,7 @@ def test_round_trip(bits, spp, signed):
             np.testing.assert_array_equal(got, arr)
             # planar output through the codec object
             planar = np.empty((spp, rows, cols), dtype)
-            codec.decode_into(enc, info, planar, planar=1)
+            codec.decode_into(enc, info, planar, planar_configuration=1)
             expect = arr[None] if spp == 1 else arr.transpose(2, 0, 1)
             np.testing.assert_array_equal(planar, expect)
 

@@ -62,12 +62,6 @@ cdef void _postprocess(uint8_t *px, const dc_frame *f, bint ybr_to_rgb) noexcept
         dc_ybr_full_to_rgb_u8(px, npix)
 
 
-def _wants_rgb(info, bint as_rgb):
-    """Whether a decoder should turn this frame's YBR_FULL(_422) into RGB."""
-    return (as_rgb and info.samples_per_pixel == 3
-            and info.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"))
-
-
 cdef const uint8_t[::1] _as_bytes(src):
     """A contiguous uint8 view of any bytes-like src, copying only when it is
     not already one (e.g. a non-contiguous buffer)."""

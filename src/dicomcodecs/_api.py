@@ -68,16 +68,16 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
     workers; cores left idle by too few frames go to the engine's own threads
     where the codec has them (OpenJPEG)."""
     n = len(indices)
-    kwargs: dict[str, Any] = {}
-    if getattr(codec, "supports_engine_threads", False):
-        wanted = _threads.check_threads(threads)
-        if wanted > n:
-            kwargs["engine_threads"] = wanted // max(1, n)
+    share = _threads.engine_threads(codec, n, threads)
 
     def one(k: int) -> None:
         i = indices[k]
-        codec.decode_into(source(i), info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i,
-                          **kwargs)
+        src = source(i)
+        if share:
+            codec.decode_into(src, info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i,
+                              engine_threads=_threads.engine_threads_for(codec, share, src))
+        else:
+            codec.decode_into(src, info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i)
 
     _threads.run(one, n, threads)
 

@@ -127,6 +127,7 @@ class J2KCodec(Codec):
     # decode_into takes engine_threads: the API passes the cores it would
     # otherwise leave idle when it decodes a single frame.
     supports_engine_threads = True
+    engine_threads_min_bytes = _ENGINE_THREADS_MIN_BYTES
     transfer_syntaxes = (J2K_LOSSLESS, J2K)
     encode_syntaxes = (J2K_LOSSLESS, J2K)
     encode_options = frozenset({"j2k_cr", "j2k_psnr", "reversible", "levels", "tile_size",
@@ -153,8 +154,6 @@ class J2KCodec(Codec):
 
     def decode_into(self, src, info, out, *, as_rgb=True, reduce=0, frame=None,
                     engine_threads=0):
-        if memoryview(src).nbytes < _ENGINE_THREADS_MIN_BYTES:
-            engine_threads = 0  # thread start-up costs more than it saves
         _j2k.decode_into(src, info, out, reduce=reduce, engine_threads=engine_threads,
                          engine=self._engine(), ybr_to_rgb=wants_rgb(info, as_rgb),
                          label=self.name, frame=frame)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._info import FrameInfo
 from .._scratch import frame_buffer
-from .._threads import cpu_count
+from .._threads import engine_threads, engine_threads_for
 from .._uids import SYNTAXES
 from ..families.jpeg import JPEGCodec
 from ..families.rle import RLECodec
@@ -56,9 +56,10 @@ def _decode_frame(src: bytes, runner: Any) -> bytearray:
     # pages per frame is worth paying for memory overwritten anyway.
     buf = frame_buffer(int(np.prod(shape)) * np.dtype(dtype).itemsize)
     kwargs = {}
-    if getattr(codec, "supports_engine_threads", False):
-        # pydicom decodes frame after frame: give each one every core.
-        kwargs["engine_threads"] = cpu_count()
+    # pydicom decodes frame after frame: each one may have every core.
+    share = engine_threads(codec, 1, None)
+    if share:
+        kwargs["engine_threads"] = engine_threads_for(codec, share, src)
     codec.decode_into(src, info, np.frombuffer(buf, dtype).reshape(shape), as_rgb=False,
                       reduce=0, frame=getattr(runner, "index", None), **kwargs)
     if info.samples_per_pixel > 1:

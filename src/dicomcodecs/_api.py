@@ -10,7 +10,7 @@ from . import _io, _options, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
 from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError
 from ._info import FrameInfo
-from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, describe, resolve
+from ._uids import BIG_ENDIAN, EXPLICIT_LE, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder
 
 _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
@@ -849,7 +849,7 @@ def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> A
     for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
         if kw in ds:
             del ds[kw]
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds.file_meta.TransferSyntaxUID = EXPLICIT_LE
     ds.PhotometricInterpretation = pi
     if info.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0

@@ -8,7 +8,8 @@ import numpy as np
 from dicomcodecs._errors import (CodecMemoryError, DecodeError, EncodeError, InvalidInputError,
                                  OutputTooSmallError)
 
-# Keep in sync with enum dc_status in lib/common/dc_common.h.
+# One cause per status of enum dc_status in lib/common/dc_common.h;
+# tests/test_errors.py checks the two against each other.
 _CAUSES = {
     DC_ERR_CORRUPT: "corrupt data",
     DC_ERR_TRUNCATED: "truncated data",

@@ -41,14 +41,14 @@ def read_header(src, *, str label="JPEG", object frame=None):
     point_transform, sampling, component_ids, restart_interval, has_jfif,
     has_adobe, adobe_transform."""
     cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_jpeg_info h
+    cdef dc_ljpeg_info h
     cdef dc_error err
     err.msg[0] = 0
     cdef size_t n = s.shape[0]
     cdef const uint8_t *sp = &s[0] if n else NULL
     cdef int rc
     with nogil:
-        rc = dc_jpeg_read_header(sp, n, &h, &err)
+        rc = dc_ljpeg_read_header(sp, n, &h, &err)
     if rc != DC_OK:
         _raise(rc, &err, label, frame, True)
     nc = min(h.components, 4)
@@ -66,9 +66,9 @@ cdef int _decode_c(const uint8_t *sp, size_t n, uint8_t *dst, size_t dstlen,
                    int *engine, dc_error *err) noexcept nogil:
     """Read the header, pick the engine by SOF marker and precision, decode,
     then fix unused bits (and convert YBR -> RGB where libjpeg-turbo did not)."""
-    cdef dc_jpeg_info h
+    cdef dc_ljpeg_info h
     cdef dc_error err2
-    cdef int rc = dc_jpeg_read_header(sp, n, &h, err)
+    cdef int rc = dc_ljpeg_read_header(sp, n, &h, err)
     cdef bint turbo
     if rc != DC_OK:
         # libjpeg-turbo may still read an 8-bit stream our parser refuses
@@ -94,7 +94,7 @@ cdef int _decode_c(const uint8_t *sp, size_t n, uint8_t *dst, size_t dstlen,
             _postprocess(dst, f, False)
         return rc
     engine[0] = _ENGINE_LJPEG
-    rc = dc_jpeg_decode(sp, n, dst, dstlen, f, jflags, err)
+    rc = dc_ljpeg_decode(sp, n, dst, dstlen, f, jflags, err)
     if rc == DC_OK:
         _postprocess(dst, f, ybr_to_rgb)
     return rc
@@ -125,14 +125,14 @@ def decode_into(src, info, out, *, int planar_configuration=0, bint ybr_to_rgb=F
     cdef unsigned jflags = 0
     cdef unsigned tflags = 0
     if allow_truncated:
-        jflags |= DC_JPEG_FLAG_ALLOW_TRUNCATED
+        jflags |= DC_LJPEG_FLAG_ALLOW_TRUNCATED
         tflags |= DC_TURBO_FLAG_ALLOW_TRUNCATED
     if cornell is True:
-        jflags |= DC_JPEG_FLAG_CORNELL
+        jflags |= DC_LJPEG_FLAG_CORNELL
     elif cornell is False:
-        jflags |= DC_JPEG_FLAG_NO_CORNELL_AUTO
+        jflags |= DC_LJPEG_FLAG_NO_CORNELL_AUTO
     if pred6_wrap:
-        jflags |= DC_JPEG_FLAG_PRED6_WRAP
+        jflags |= DC_LJPEG_FLAG_PRED6_WRAP
     if fast_idct:
         tflags |= DC_TURBO_FLAG_FAST_IDCT
     pi = info.photometric_interpretation
@@ -202,7 +202,7 @@ def encode_ljpeg(arr, info, *, int process, int predictor=1, int point_transform
     """Encode one frame with our codec, ljpeg (process 14 lossless, 1/2/4 DCT)."""
     cdef dc_frame f
     cdef dc_error err
-    cdef dc_jpeg_params p
+    cdef dc_ljpeg_params p
     err.msg[0] = 0
     _fill_frame(&f, info, planar_configuration)
     p.process = process
@@ -217,7 +217,7 @@ def encode_ljpeg(arr, info, *, int process, int predictor=1, int point_transform
     cdef size_t srclen = src.shape[0]
     if srclen == 0:
         raise EncodeError(label, frame, "empty frame")
-    cdef size_t bound = dc_jpeg_encode_bound(&f, &p)
+    cdef size_t bound = dc_ljpeg_encode_bound(&f, &p)
     if bound == 0:
         raise EncodeError(label, frame, f"cannot encode {info.samples_per_pixel} samples of "
                           f"{info.bits_stored} bits stored in {info.bits_allocated} with "
@@ -228,7 +228,7 @@ def encode_ljpeg(arr, info, *, int process, int predictor=1, int point_transform
     cdef size_t n = 0
     cdef int rc
     with nogil:
-        rc = dc_jpeg_encode(&src[0], srclen, &f, &p, &dst[0], bound, &n, &err)
+        rc = dc_ljpeg_encode(&src[0], srclen, &f, &p, &dst[0], bound, &n, &err)
     if rc != DC_OK:
         _raise(rc, &err, label, frame, False)
     return out[:n].tobytes()

@@ -64,13 +64,18 @@ def family(name: str) -> tuple[str, ...]:
     """The UIDs of one codec family, in table order."""
     return tuple(s.uid for s in _SYNTAXES if s.family == name)
 
-NATIVE = {
-    "1.2.840.10008.1.2": "ImplicitVRLittleEndian",
-    "1.2.840.10008.1.2.1": "ExplicitVRLittleEndian",
-    "1.2.840.10008.1.2.1.99": "DeflatedExplicitVRLittleEndian",
-    "1.2.840.10008.1.2.2": "ExplicitVRBigEndian",
-}
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
 BIG_ENDIAN = "1.2.840.10008.1.2.2"
+NATIVE = {
+    IMPLICIT_LE: "ImplicitVRLittleEndian",
+    EXPLICIT_LE: "ExplicitVRLittleEndian",
+    DEFLATED_LE: "DeflatedExplicitVRLittleEndian",
+    BIG_ENDIAN: "ExplicitVRBigEndian",
+}
+# The JPEG-family branch (.4.x: JPEG, JPEG-LS, JPEG 2000, HTJ2K, JPEG XL...).
+JPEG_FAMILY_PREFIX = "1.2.840.10008.1.2.4."
 
 
 def resolve(name: str, *, native: bool = False, registered: bool = False) -> str:

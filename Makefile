@@ -71,7 +71,8 @@ sanitize: deps $(SAN_VENV)/.created
 		$(SAN_PY) -m pytest $(TESTS) -q -p no:cacheprovider -m "not nosanitize" $(PYTEST_ARGS)
 
 bench: venv
-	$(PY) -m dicomcodecs.cli bench --data benchmarks/data --markdown benchmarks/RESULTS.md
+	$(PY) benchmarks/run.py --data benchmarks/data --markdown benchmarks/RESULTS.md \
+		--chart benchmarks/ratios.png
 
 fuzz:
 	@bash tools/apt-deps.sh $(FUZZ_PACKAGES)

@@ -8,32 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-
-def _data_dirs() -> list[Path]:
-    dirs = []
-    try:
-        import pydicom
-
-        dirs.append(Path(pydicom.__file__).parent / "data" / "test_files")
-    except ImportError:
-        pass
-    try:
-        import data_store  # pydicom-data
-
-        dirs.append(Path(data_store.__file__).parent / "data")
-    except ImportError:
-        pass
-    return dirs
-
-
-def find_testfile(name: str) -> Path:
-    """A file shipped with pydicom or pydicom-data, located without a download."""
-    for d in _data_dirs():
-        p = d / name
-        if p.exists():
-            return p
-    raise FileNotFoundError(f"{name} is in neither pydicom's test files nor pydicom-data; "
-                            "install the test extras (pip install -e .[test])")
+from tests.datafiles import data_dirs as _data_dirs, find_testfile  # noqa: F401
 
 
 @pytest.fixture

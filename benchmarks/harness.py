@@ -21,24 +21,26 @@ from typing import Any, Callable
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tests.datafiles
+from tests.datafiles import find_testfile  # noqa: E402
+
+from dicomcodecs._uids import (DEFLATED_FRAME, EXPLICIT_LE, HTJ2K_LOSSLESS,  # noqa: E402
+                               J2K_LOSSLESS, JPEG_BASELINE, JPEG_LOSSLESS_SV1, JPEGLS_LOSSLESS,
+                               JXL_JPEG, JXL_LOSSLESS, RLE_LOSSLESS)
+
 # Where the sections that other scripts measure begin in RESULTS.md (kept on a rerun).
 KEEP_MARK = "<!-- Sections below are measured by other scripts; dicomcodecs bench keeps them. -->"
 
-RLE = "1.2.840.10008.1.2.5"
-JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
-JPEG_SV1 = "1.2.840.10008.1.2.4.70"
-JPEGLS = "1.2.840.10008.1.2.4.80"
-J2K_LOSSLESS = "1.2.840.10008.1.2.4.90"
-HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
+RLE = RLE_LOSSLESS
+JPEG_SV1 = JPEG_LOSSLESS_SV1
+JPEGLS = JPEGLS_LOSSLESS
 
 # The four pydicom-data images every family is measured on, and a 120-frame one.
 IMAGES = ["693", "MR2", "RG1", "US1"]
 COLOR3D = "color3d_jpeg_baseline.dcm"
 FAMILIES = ["rle", "jpeg", "jpegls", "j2k", "htj2k", "jxl", "deflate"]
-JXL_LOSSLESS = "1.2.840.10008.1.2.4.110"
-JXL_RECOMPRESSION = "1.2.840.10008.1.2.4.111"
-DEFLATE = "1.2.840.10008.1.2.8.1"
+JXL_RECOMPRESSION = JXL_JPEG
+DEFLATE = DEFLATED_FRAME
 JPEG_QUALITY, JPEG_SUBSAMPLING = 90, 422
 
 
@@ -63,20 +65,7 @@ def _optional(name: str) -> Any:
 # ------------------------------------------------------------------ files
 
 def _find(name: str) -> Path:
-    dirs = []
-    try:
-        import data_store
-
-        dirs.append(Path(data_store.__file__).parent / "data")
-    except ImportError:
-        pass
-    import pydicom
-
-    dirs.append(Path(pydicom.__file__).parent / "data" / "test_files")
-    for d in dirs:
-        if (d / name).exists():
-            return d / name
-    raise FileNotFoundError(f"{name}: install pydicom-data (pip install pydicom-data)")
+    return find_testfile(name)
 
 
 def _cached(out: Path, make: Callable[[Path], Any]) -> Path:
@@ -572,7 +561,7 @@ def _jpeg_color(sec: Section, ds: Any, label: str, mpix: float, via: Row, ref: n
 
 
 def bench_jpegls(sec: Section, workdir: Path) -> None:
-    from . import registry
+    from dicomcodecs import registry
 
     try:
         registry.get_decoder(JPEGLS)
@@ -958,7 +947,26 @@ def _targets_text(sections: list[Section]) -> str:
     return f"## Targets\n\n{summary}\n\n{table}\n"
 
 
-def main(args: Any) -> int:
+def parse_args(argv: list[str] | None) -> Any:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="benchmarks/run.py",
+                                description="side-by-side benchmark against the peers "
+                                            "(needs dicomcodecs[bench])")
+    p.add_argument("--quick", action="store_true", help="3 repeats instead of 15")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="timed runs per measurement (median)")
+    p.add_argument("--data", default=None, help="folder for generated benchmark files")
+    p.add_argument("--markdown", default=None, help="also write the table to this file")
+    p.add_argument("--codec", default="all", choices=[*FAMILIES, "all"],
+                   help="codec family to benchmark (default: all)")
+    p.add_argument("--chart", default=None,
+                   help="also draw the ratio chart (PNG) from the --markdown table")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     families = FAMILIES if args.codec == "all" else [args.codec]
     lacking = {fam: missing(fam) for fam in families}
     lacking = {fam: m for fam, m in lacking.items() if m[0] or m[1]}
@@ -1028,6 +1036,10 @@ def main(args: Any) -> int:
         Path(args.markdown).write_text("\n".join(header) + "\n" +
                                        "\n".join(_section_text(s) for s in sections) + "\n" + tail
                                        + ("\n" + kept if kept else ""))
+    if args.chart and args.markdown:
+        from chart import draw
+
+        draw(args.markdown, args.chart)
     if aborted:
         print(f"bench: {', '.join(aborted)} could not run to the end (see the notes above)",
               file=sys.stderr)

@@ -209,30 +209,27 @@ def unregister_codec(codec: Codec) -> None:
     raise ValueError(f"codec {getattr(codec, 'name', codec)!r} is not registered")
 
 
-def get_decoder(uid: str) -> Codec:
-    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
-    naming the syntax when none does."""
+def _lookup(table: dict[str, Codec], uid: str, verb: str) -> Codec:
     try:
-        return _decoders[str(uid)]
+        return table[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
             raise UnsupportedError(
-                f"no codec decodes {describe(uid)} yet in this build of dicomcodecs") from None
+                f"no codec {verb} {describe(uid)} yet in this build of dicomcodecs") from None
         raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
+
+
+def get_decoder(uid: str) -> Codec:
+    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
+    return _lookup(_decoders, uid, "decodes")
 
 
 def get_encoder(uid: str) -> Codec:
     """The codec that encodes `uid`; UnsupportedError (a NotImplementedError)
     naming the syntax when none does."""
-    try:
-        return _encoders[str(uid)]
-    except KeyError:
-        if str(uid) in SYNTAXES:
-            raise UnsupportedError(
-                f"no codec encodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
-                                  "dicomcodecs knows") from None
+    return _lookup(_encoders, uid, "encodes")
 
 
 def codecs() -> list[tuple[str, bool, bool, str, str]]:

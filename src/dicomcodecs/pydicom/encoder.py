@@ -10,6 +10,7 @@ import numpy as np
 from .._errors import EncodeError
 from .._info import FrameInfo
 from .._uids import JPEG_BASELINE, JPEG_EXTENDED, SYNTAXES, family
+from .. import registry
 from ..registry import get_encoder
 
 ENCODER_DEPENDENCIES = {uid: ("numpy", "dicomcodecs") for uid in SYNTAXES}
@@ -38,11 +39,7 @@ def _colour_plan(uid: str, intended: str, spp: int) -> tuple[str, dict[str, Any]
 
 
 def is_available(uid: str) -> bool:
-    try:
-        get_encoder(uid)
-    except NotImplementedError:
-        return False
-    return True
+    return str(uid) in registry._encoders
 
 
 def _encode_frame(src: bytes, runner: Any) -> bytes:

@@ -64,3 +64,18 @@ def write_native(path, arr: np.ndarray, *, bits_stored: int, pi: str | None = No
     if path is not None:
         ds.save_as(path, enforce_file_format=True)
     return ds
+
+
+def smooth_image(rng, shape, bits: int, signed: bool, noise: int) -> np.ndarray:
+    """Image-like samples spanning the whole `bits`-bit range (both ends): a
+    smooth pattern plus uniform noise in -noise..noise, in an 8 or 16-bit
+    container."""
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    rows, cols = shape[:2]
+    y, x = np.mgrid[0:rows, 0:cols]
+    base = (np.sin(x / 7.0) + np.cos(y / 5.0) + 2) / 4 * (hi - lo) + lo
+    if len(shape) == 3:
+        base = np.stack([base, base[::-1], base[:, ::-1]][:shape[2]], axis=-1)
+    arr = np.clip(np.rint(base) + rng.integers(-noise, noise + 1, size=shape), lo, hi)
+    arr.flat[0], arr.flat[-1] = lo, hi
+    return arr.astype(f"{'i' if signed else 'u'}{1 if bits <= 8 else 2}")

@@ -394,20 +394,24 @@ def interop_image():
             "rgb": _smooth((64, 96, 3), np.uint8, 8)}
 
 
+def _tool_codestream(tool_name, arr, out, args):
+    """arr written as PGM/PPM and compressed by a reference tool's CLI."""
+    tool = require_tool(tool_name)
+    src = out.parent / ("in.ppm" if arr.ndim == 3 else "in.pgm")
+    _write_pnm(src, arr)
+    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
+                   capture_output=True)
+    return out.read_bytes()
+
+
 @pytest.mark.parametrize("args", [
     [], ["-p", "RPCL"], ["-p", "PCRL", "-t", "32,32"], ["-p", "CPRL", "-n", "3"],
     ["-p", "RLCP", "-b", "16,16"], ["-r", "20,5,1"], ["-t", "40,50", "-SOP", "-EPH"],
 ])
 @pytest.mark.parametrize("kind", ["gray16", "gray8", "rgb"])
 def test_opj_compress_files_decode(tmp_path, interop_image, kind, args):
-    tool = require_tool("opj_compress")
     arr = interop_image[kind]
-    src = tmp_path / ("in.ppm" if arr.ndim == 3 else "in.pgm")
-    _write_pnm(src, arr)
-    out = tmp_path / "out.j2k"
-    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
-                   capture_output=True)
-    cs = out.read_bytes()
+    cs = _tool_codestream("opj_compress", arr, tmp_path / "out.j2k", args)
     pi = "YBR_RCT" if arr.ndim == 3 else "MONOCHROME2"
     info = _info(J2KR, arr, arr.dtype.itemsize * 8, pi)
     # Wrapped in a dataset and read back through the file path too.
@@ -433,14 +437,8 @@ def test_opj_compress_files_decode(tmp_path, interop_image, kind, args):
 ])
 @pytest.mark.parametrize("kind", ["gray16", "gray8", "rgb"])
 def test_ojph_compress_files_decode(tmp_path, interop_image, kind, args):
-    tool = require_tool("ojph_compress")
     arr = interop_image[kind]
-    src = tmp_path / ("in.ppm" if arr.ndim == 3 else "in.pgm")
-    _write_pnm(src, arr)
-    out = tmp_path / "out.j2c"
-    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
-                   capture_output=True)
-    cs = out.read_bytes()
+    cs = _tool_codestream("ojph_compress", arr, tmp_path / "out.j2c", args)
     lossy = "-qstep" in args
     uid = HTI if lossy else HTR
     pi = ("YBR_ICT" if lossy else "YBR_RCT") if arr.ndim == 3 else "MONOCHROME2"

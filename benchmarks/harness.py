@@ -411,14 +411,21 @@ def _dcmread(path: Path) -> Any:
 
 # ------------------------------------------------------------- families
 
-def bench_rle(sec: Section, workdir: Path) -> None:
-    import dicomcodecs as dc
-
-    files, notes = rle_files(workdir)
+def _each_file(sec: Section, files_of: Callable, workdir: Path):
+    """(kind, path, dataset, uncompressed dataset, label, megapixels) for each
+    file a family's maker gives; its notes go to the section."""
+    files, notes = files_of(workdir)
     sec.notes += notes
     for kind, path, unc_path in files:
         ds, unc = _dcmread(path), _dcmread(unc_path)
         label, mpix = _describe(ds, kind, path)
+        yield kind, path, ds, unc, label, mpix
+
+
+def bench_rle(sec: Section, workdir: Path) -> None:
+    import dicomcodecs as dc
+
+    for kind, path, ds, unc, label, mpix in _each_file(sec, rle_files, workdir):
         via, _, _ = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm", "pydicom"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)
@@ -467,12 +474,8 @@ def bench_jpeg(sec: Section, workdir: Path) -> None:
 
     import dicomcodecs as dc
 
-    files, notes = jpeg_files(workdir)
-    sec.notes += notes
     encoded = set()
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, ds, unc, label, mpix in _each_file(sec, jpeg_files, workdir):
         lossy = kind in ("12-bit", "baseline")
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("gdcm", "pylibjpeg", "pillow"),
                                    tol=3 if lossy or ds.SamplesPerPixel > 1 else 0)
@@ -573,11 +576,7 @@ def bench_jpegls(sec: Section, workdir: Path) -> None:
 
     jpeg_ls = _optional("jpeg_ls")
     imagecodecs = _optional("imagecodecs")
-    files, notes = jpegls_files(workdir)
-    sec.notes += notes
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, ds, unc, label, mpix in _each_file(sec, jpegls_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pyjpegls", "gdcm", "pylibjpeg"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.2x pyjpegls",
                    via.peers.get("pyjpegls"), via.ours, 1.2)
@@ -694,11 +693,7 @@ def bench_htj2k(sec: Section, workdir: Path) -> None:
 
     import dicomcodecs as dc
 
-    files, notes = htj2k_files(workdir)
-    sec.notes += notes
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, ds, unc, label, mpix in _each_file(sec, htj2k_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)

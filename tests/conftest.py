@@ -79,3 +79,12 @@ def smooth_image(rng, shape, bits: int, signed: bool, noise: int) -> np.ndarray:
     arr = np.clip(np.rint(base) + rng.integers(-noise, noise + 1, size=shape), lo, hi)
     arr.flat[0], arr.flat[-1] = lo, hi
     return arr.astype(f"{'i' if signed else 'u'}{1 if bits <= 8 else 2}")
+
+
+def flip_bits(rng, data: bytes) -> bytes:
+    """`data` with one to three random bits flipped."""
+    b = bytearray(data)
+    for _ in range(int(rng.integers(1, 4))):
+        pos = int(rng.integers(0, len(b)))
+        b[pos] ^= 1 << int(rng.integers(0, 8))
+    return bytes(b)

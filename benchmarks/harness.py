@@ -412,20 +412,21 @@ def _dcmread(path: Path) -> Any:
 # ------------------------------------------------------------- families
 
 def _each_file(sec: Section, files_of: Callable, workdir: Path):
-    """(kind, path, dataset, uncompressed dataset, label, megapixels) for each
-    file a family's maker gives; its notes go to the section."""
+    """(kind, path, uncompressed path, dataset, uncompressed dataset, label,
+    megapixels) for each file a family's maker gives; its notes go to the
+    section."""
     files, notes = files_of(workdir)
     sec.notes += notes
     for kind, path, unc_path in files:
         ds, unc = _dcmread(path), _dcmread(unc_path)
         label, mpix = _describe(ds, kind, path)
-        yield kind, path, ds, unc, label, mpix
+        yield kind, path, unc_path, ds, unc, label, mpix
 
 
 def bench_rle(sec: Section, workdir: Path) -> None:
     import dicomcodecs as dc
 
-    for kind, path, ds, unc, label, mpix in _each_file(sec, rle_files, workdir):
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, rle_files, workdir):
         via, _, _ = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm", "pydicom"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)
@@ -475,7 +476,7 @@ def bench_jpeg(sec: Section, workdir: Path) -> None:
     import dicomcodecs as dc
 
     encoded = set()
-    for kind, path, ds, unc, label, mpix in _each_file(sec, jpeg_files, workdir):
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, jpeg_files, workdir):
         lossy = kind in ("12-bit", "baseline")
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("gdcm", "pylibjpeg", "pillow"),
                                    tol=3 if lossy or ds.SamplesPerPixel > 1 else 0)
@@ -576,7 +577,7 @@ def bench_jpegls(sec: Section, workdir: Path) -> None:
 
     jpeg_ls = _optional("jpeg_ls")
     imagecodecs = _optional("imagecodecs")
-    for kind, path, ds, unc, label, mpix in _each_file(sec, jpegls_files, workdir):
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, jpegls_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pyjpegls", "gdcm", "pylibjpeg"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.2x pyjpegls",
                    via.peers.get("pyjpegls"), via.ours, 1.2)
@@ -642,8 +643,9 @@ def _run_pinned(sec: Section, paths: list[Path]) -> dict[str, dict[str, float | 
     exe = shutil.which("taskset")
     if exe is None:
         return "taskset not found (util-linux)"
-    code = ("import json, sys; from dicomcodecs import _bench; "
-            "print(json.dumps(_bench._pinned(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), "
+    here = str(Path(__file__).resolve().parent)
+    code = (f"import json, sys; sys.path.insert(0, {here!r}); import harness; "
+            "print(json.dumps(harness._pinned(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), "
             "sys.argv[4:])))")
     r = subprocess.run([exe, "-c", "0", sys.executable, "-c", code, str(sec.repeat), str(sec.budget),
                         str(sec.min_runs), *map(str, paths)],
@@ -693,7 +695,7 @@ def bench_htj2k(sec: Section, workdir: Path) -> None:
 
     import dicomcodecs as dc
 
-    for kind, path, ds, unc, label, mpix in _each_file(sec, htj2k_files, workdir):
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, htj2k_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)
@@ -899,7 +901,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    from ._threads import cpu_count
+    from dicomcodecs._threads import cpu_count
 
     load = ", load average %.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else ""
     return (f"{cpu}, {cpu_count()} cores usable, Python {platform.python_version()}, "

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.datafiles import data_dirs as _data_dirs, find_testfile  # noqa: F401
+from tests.datafiles import find_testfile  # noqa: F401  (the tests import it from here)
 
 
 @pytest.fixture

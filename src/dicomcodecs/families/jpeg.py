@@ -5,8 +5,6 @@ the choice of encoding engine."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _jpeg
 from .._errors import EncodeError
 from .._uids import (JPEG_BASELINE, JPEG_EXTENDED, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1,

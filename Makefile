@@ -2,6 +2,7 @@
 #   make demo      install what is missing, build, decode/transcode pydicom's samples, try the CLI (< 1 min)
 #   make test      install what is missing, build, run the full test suite
 #   make sanitize  build with ASan+UBSan into .venv-sanitize and run the tests under it
+#   make test-large  outputs past 2**31 bytes: 2.6 GB files decoded three ways (minutes, 6 GB RAM)
 #   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
 #   make fuzz      build the libFuzzer harnesses (clang) into build/fuzz
 #   make wheel     the binary wheel, codec libraries and their licences bundled -> wheelhouse/
@@ -30,7 +31,7 @@ FUZZ_PACKAGES := clang -- libclang-rt-14-dev libclang-rt-dev
 
 BUILD_DEPS := "scikit-build-core>=0.10" "cython>=3.0" "numpy>=1.25" cmake ninja
 
-.PHONY: deps venv build demo test sanitize bench fuzz clean wheel wheel-test sdist-test
+.PHONY: deps venv build demo test test-large sanitize bench fuzz clean wheel wheel-test sdist-test
 
 deps:
 	@bash tools/apt-deps.sh $(APT_PACKAGES) -- $(APT_JPEG)
@@ -51,6 +52,9 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest $(TESTS) -q $(PYTEST_ARGS)
+
+test-large: venv
+	DICOMCODECS_LARGE=1 $(PY) -m pytest tests/test_large.py -q -s $(PYTEST_ARGS)
 
 $(SAN_VENV)/.created:
 	$(PYTHON) -m venv $(SAN_VENV)
@@ -74,9 +78,13 @@ bench: venv
 	$(PY) benchmarks/run.py --data benchmarks/data --markdown benchmarks/RESULTS.md \
 		--chart benchmarks/ratios.png
 
+# FUZZ_RUNS=1000000 also runs the campaign (lib/fuzz/campaign.sh, one family at
+# a time, nice 19); lib/fuzz/FUZZING.md has the last one's counts.
+FUZZ_RUNS ?=
 fuzz:
 	@bash tools/apt-deps.sh $(FUZZ_PACKAGES)
 	bash lib/fuzz/build.sh build/fuzz
+	@if [ -n "$(FUZZ_RUNS)" ]; then FUZZ_RUNS=$(FUZZ_RUNS) bash lib/fuzz/campaign.sh build/fuzz rle jpeg turbo j2k; fi
 
 clean:
 	rm -rf build dist *.egg-info

@@ -122,9 +122,10 @@ def test_extended_offset_table_wins_over_the_bot():
     assert frame_map(frags, 1, RLE) == [[0]]
     # a BOT that points nowhere is not consulted when an EOT is present
     data[12:16] = struct.pack("<I", 3)
-    ds = make_dataset(arr, bytes(data))
+    ds = make_dataset(arr, bytes(data), n_frames=2)
     with pytest.raises(dc.DecodeError, match="Basic Offset Table points at byte 3"):
         dc.pixel_array(ds)
+    ds.NumberOfFrames = 3
     ds.ExtendedOffsetTable = struct.pack("<3Q", *frags.positions)
     ds.ExtendedOffsetTableLengths = struct.pack("<3Q", *(n for _, n in frags.spans))
     np.testing.assert_array_equal(dc.pixel_array(ds), arr)
@@ -304,7 +305,9 @@ def test_bad_offset_tables():
     bad = bytearray(data)
     bad[12:16] = struct.pack("<I", 10)
     with pytest.raises(dc.DecodeError, match="Basic Offset Table points at byte 10"):
-        frame_map(fragments_from_buffer(bytes(bad)), 3, RLE)
+        frame_map(fragments_from_buffer(bytes(bad)), 2, RLE)
+    # ... which gives way when one fragment per frame fits (tests/test_archive_quirks.py)
+    assert frame_map(fragments_from_buffer(bytes(bad)), 3, RLE) == [[0], [1], [2]]
     # a BOT length that is not a multiple of 4
     odd = ITEM + struct.pack("<I", 6) + b"\x00" * 6 + bytes(data[8 + 12:])
     with pytest.raises(dc.DecodeError, match="multiple of 4"):

@@ -682,3 +682,60 @@ def test_library_abort_becomes_decode_error(case):
     # ... and through the public API, whichever engine it picks first.
     with pytest.raises(dc.DecodeError):
         dc.decode_frame(cs, info)
+
+
+# Codestreams fuzz_j2k found crashing or exhausting OpenJPH 0.9.0
+# (lib/fuzz/FUZZING.md), each refused before OpenJPH sees it: rows, columns
+# and signedness as its SIZ says, and what the refusal names.
+_OJPH_REFUSED = {
+    # writes past a code-block buffer: a packet declares more than the tile holds
+    "ojph_overflow_packet_length.j2c": (16, 16, 0, "packet header declares 1444"),
+    # 3.5 GB for 28,672 nominally 14864-wide tiles over a 14-wide image
+    "ojph_oom_nominal_tiles.j2c": (458744, 14, 1, "28672 tiles of 14864 x 16 over a 14 x 458744"),
+    # NULL dereference: YTsiz 0xFFFFFFFF in its 32-bit signed tile arithmetic
+    "ojph_null_tile_past_2g.j2c": (16, 768, 1, "tile reaches past 2.31"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OJPH_REFUSED))
+def test_fuzz_findings_never_reach_openjph(name):
+    from pathlib import Path
+
+    from dicomcodecs import _j2k
+
+    rows, cols, signed, match = _OJPH_REFUSED[name]
+    cs = (Path(__file__).resolve().parents[1] / "lib" / "fuzz" / "corpus" / "j2k" /
+          name).read_bytes()
+    # The binding reads only these attributes; FrameInfo itself refuses the
+    # 458744 rows one of these codestreams declares (DICOM's limit is 65535),
+    # and it is the C check that must refuse it here.
+    from types import SimpleNamespace
+
+    info = SimpleNamespace(transfer_syntax=HTR, rows=rows, columns=cols, samples_per_pixel=1,
+                           bits_allocated=16, bits_stored=13, pixel_representation=signed,
+                           photometric_interpretation="MONOCHROME2", planar_configuration=0)
+    out = np.empty((rows, cols), np.int16 if signed else np.uint16)
+    with pytest.raises(dc.DecodeError, match=match):
+        _j2k.decode_into(cs, info, out, engine="openjph", fallback=False)
+    if name == "ojph_overflow_packet_length.j2c":  # valid otherwise: OpenJPEG judges it
+        with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
+            dc.decode_frame(cs, dc.FrameInfo(HTR, rows, cols, 1, 16, 13, signed, "MONOCHROME2"))
+
+
+def test_second_siz_never_reaches_openjph():
+    """fuzz_j2k (corpus/j2k/ojph_null_second_siz.j2c): OpenJPH 0.9.0 reads a
+    second SIZ in the main header over the first (and that one's tile then
+    ends in a NULL dereference); dc_j2k_check_ojph refuses the repeat."""
+    from dicomcodecs import _j2k
+
+    arr = np.arange(32 * 40, dtype=np.uint16).reshape(32, 40)
+    cs = dc.encode_frame(arr, HTR, bits_stored=16)
+    lsiz = int.from_bytes(cs[4:6], "big")
+    siz = cs[2:4 + lsiz]
+    twice = cs[:4 + lsiz] + siz + cs[4 + lsiz:]
+    info = dc.FrameInfo(HTR, 32, 40, 1, 16, 16, 0, "MONOCHROME2")
+    out = np.empty(info.shape, info.dtype)
+    _j2k.decode_into(cs, info, out, engine="openjph", fallback=False)
+    np.testing.assert_array_equal(out, arr)
+    with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
+        _j2k.decode_into(twice, out, info, engine="openjph", fallback=False)

@@ -485,7 +485,7 @@ def _bad_cases(arr, enc):
         "count 16": (_header(16, *range(64, 64 + 15)) + body, "declares 16 segments"),
         "count 255": (_header(255, 64, o2) + body, "declares 255 segments"),
         "count mismatched": (_header(1, 64) + body, "declares 1 segments"),
-        "count 3": (_header(3, 64, o2, o2) + body, "declares 3 segments"),
+        "count 4": (_header(4, 64, o2, o2, o2) + body, "declares 4 segments"),
         "offset past end": (_header(2, 64, len(enc) + 2) + body, "outside"),
         "offset inside header": (_header(2, 10, o2) + body, "outside"),
         "offsets decreasing": (_header(2, o2, 64) + body, "precedes"),
@@ -495,7 +495,7 @@ def _bad_cases(arr, enc):
 
 
 @pytest.mark.parametrize("case", ["empty", "63 bytes", "count 0", "count 16", "count 255",
-                                  "count mismatched", "count 3", "offset past end",
+                                  "count mismatched", "count 4", "offset past end",
                                   "offset inside header", "offsets decreasing",
                                   "truncated segment", "empty segment"])
 def test_bad_input_raises_decode_error(case, good16):

@@ -65,6 +65,9 @@ void dc_fix_unused_bits(uint8_t *px, size_t nsamples, uint32_t bits_allocated,
  * maps and unmaps blocks this large). Freed when the thread exits. */
 #include <pthread.h>
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define DC_SCRATCH_KEEP_MAX ((size_t)256 << 20) /* larger blocks are not kept */
 
@@ -118,6 +121,13 @@ void *dc_scratch_acquire(size_t n)
     }
     s->in_use = 1;
     return s->block;
+}
+
+void dc_trim_heap(void)
+{
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 void dc_scratch_release(void *p)

@@ -61,6 +61,12 @@ void dc_fix_unused_bits(uint8_t *px, size_t nsamples, uint32_t bits_allocated,
 void *dc_scratch_acquire(size_t n);
 void dc_scratch_release(void *p);
 
+/* Gives the heap's free memory back to the system (glibc: malloc_trim, every
+ * arena; elsewhere nothing). The engines free what a decode allocated, but
+ * glibc keeps it in each thread's arena, so after a multi-threaded decode of
+ * large frames the process would stay at threads x the engine's working set. */
+void dc_trim_heap(void);
+
 /* YBR_FULL <-> RGB for 8-bit interleaved pixels, in place, with PS3.3
  * C.7.6.3.1.2's coefficients rounded as pydicom's convert_color_space rounds
  * (results agree within 1). */

@@ -30,14 +30,33 @@ while IFS='|' read -r fam sources flags; do
       *) libs+=("$t") ;;
     esac
   done
+  # Each source with its own compiler (C as C, the OpenJPH shim as C++),
+  # linked by the C++ driver when there is C++ in the family.
   cxx=0
   for s in "${srcs[@]}"; do [[ "$s" == *.cpp ]] && cxx=1; done
-  if [ $cxx = 1 ]; then fz="$CLANGXX" rp=g++; else fz="$CLANG" rp=gcc; fi
   echo "fuzz: $fam -> $OUT/fuzz_$fam, $OUT/replay_$fam"
-  "$fz" "${SAN[@]}" -fsanitize=fuzzer "${cflags[@]}" -I "$ROOT/lib" "${srcs[@]}" \
-    -o "$OUT/fuzz_$fam" "${libs[@]}"
-  "$rp" "${SAN[@]}" "${cflags[@]}" -I "$ROOT/lib" "$ROOT/lib/fuzz/replay.c" "${srcs[@]}" \
-    -o "$OUT/replay_$fam" "${libs[@]}"
+  for kind in fuzz replay; do
+    if [ $kind = fuzz ]; then cc="$CLANG" cxxc="$CLANGXX" extra=(-fsanitize=fuzzer-no-link)
+    else cc=gcc cxxc=g++ extra=(); fi
+    objdir="$OUT/obj-$kind-$fam"
+    rm -rf "$objdir"
+    mkdir -p "$objdir"
+    objs=()
+    inputs=("${srcs[@]}")
+    [ $kind = replay ] && inputs=("$ROOT/lib/fuzz/replay.c" "${srcs[@]}")
+    i=0
+    for s in "${inputs[@]}"; do
+      o="$objdir/$i-$(basename "$s").o"
+      i=$((i + 1))
+      if [[ "$s" == *.cpp ]]; then comp="$cxxc"; else comp="$cc"; fi
+      "$comp" "${SAN[@]}" "${extra[@]}" "${cflags[@]}" -I "$ROOT/lib" -c "$s" -o "$o"
+      objs+=("$o")
+    done
+    if [ $cxx = 1 ]; then link="$cxxc"; else link="$cc"; fi
+    linkflags=("${SAN[@]}")
+    [ $kind = fuzz ] && linkflags+=(-fsanitize=fuzzer)
+    "$link" "${linkflags[@]}" "${objs[@]}" -o "$OUT/${kind}_$fam" "${libs[@]}"
+  done
   built=$((built + 1))
 done < "$ROOT/lib/fuzz/families.txt"
 [ $built -gt 0 ] || { echo "fuzz: no family built (see lib/fuzz/families.txt)" >&2; exit 1; }

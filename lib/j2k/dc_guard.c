@@ -2,8 +2,12 @@
  * assert on values deep inside HT-coded data that no header check can see;
  * a failed assert() calls abort(). The guarded decode below turns an abort()
  * raised by the engine, on the calling thread, during that one call, into an
- * error for that call. The engine's allocations for the call are lost (no
- * destructor runs), which is the price of keeping the process alive. */
+ * error for that call. The engine's objects for the call (codec, stream,
+ * image; OpenJPH's codestream) are held in slots and released after the
+ * jump, so an abort costs a few bytes the engine had in flight, not the
+ * call's memory. OpenJPEG's worker threads are never given a codestream
+ * with HT code-blocks (dc_openjpeg.c), the only data on which its asserts
+ * were seen to fail, so no abort is raised where no guard could catch it. */
 #define _GNU_SOURCE
 #include "dc_guard.h"
 
@@ -18,6 +22,32 @@
 static _Thread_local sigjmp_buf *guard_jump;
 static struct sigaction previous;
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct held {
+    void (*release)(void *);
+    void *p;
+} held;
+static _Thread_local held holding[DC_GUARD_SLOTS];
+
+void dc_guard_hold(int slot, void (*release)(void *), void *p)
+{
+    if (slot >= 0 && slot < DC_GUARD_SLOTS) {
+        holding[slot].release = release;
+        holding[slot].p = p;
+    }
+}
+
+void dc_guard_let_go(int slot)
+{
+    if (slot >= 0 && slot < DC_GUARD_SLOTS)
+        holding[slot].p = NULL;
+}
+
+static void let_go_all(void)
+{
+    for (int k = 0; k < DC_GUARD_SLOTS; k++)
+        holding[k].p = NULL;
+}
 
 static void on_abort(int sig, siginfo_t *info, void *ctx)
 {
@@ -65,14 +95,23 @@ int dc_j2k_decode_guarded(int engine, const uint8_t *src, size_t srclen, uint8_t
     sigjmp_buf jump;
     const char *name = engine == DC_ENGINE_OPENJPH ? "OpenJPH" : "OpenJPEG";
     ensure_handler();
-    if (sigsetjmp(jump, 1) != 0)
+    let_go_all();
+    if (sigsetjmp(jump, 1) != 0) {
+        for (int k = DC_GUARD_SLOTS - 1; k >= 0; k--) {
+            held h = holding[k];
+            holding[k].p = NULL;
+            if (h.p != NULL && h.release != NULL)
+                h.release(h.p);
+        }
         return dc_fail(err, DC_ERR_CORRUPT,
                        "%s aborted on this codestream (a failed assertion in the library)",
                        name);
+    }
     guard_jump = &jump;
     int rc = engine == DC_ENGINE_OPENJPH
                  ? dc_ojph_decode(src, srclen, dst, dstlen, f, opts, info_out, err)
                  : dc_openjpeg_decode(src, srclen, dst, dstlen, f, opts, info_out, err);
     guard_jump = NULL;
+    let_go_all();
     return rc;
 }

@@ -143,15 +143,36 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
     size_t pos = 2;
     uint32_t levels = 0;
     int have_qcd = 0;
+    uint32_t seen = 0; /* SIZ, COD, QCD, CAP: once each (OpenJPH 0.9.0 reads
+                          a second SIZ over the first and then dereferences
+                          NULL in parse_tile_header; found by fuzz_j2k) */
     while (pos + 4 <= srclen) {
         uint32_t marker = rd16(src + pos);
         if (marker == 0xFF90)
             break;
         uint32_t len = rd16(src + pos + 2); /* checked by dc_j2k_parse */
         const uint8_t *seg = src + pos + 4;
+        uint32_t once = marker == 0xFF51 ? 1u : marker == 0xFF52 ? 2u : marker == 0xFF5C ? 4u
+                        : marker == 0xFF50 ? 8u : 0u;
+        if (once & seen)
+            return dc_fail(err, DC_ERR_CORRUPT, "a second %04X marker segment in the main "
+                           "header", marker);
+        seen |= once;
         switch (marker) {
         case 0xFF51: { /* SIZ: every component's depth and sampling */
             uint32_t csiz = rd16(seg + 34);
+            /* OpenJPH 0.9.0 does its tile arithmetic in 32-bit signed
+             * integers: a tile reaching past 2^31 (fuzz_j2k: YTsiz
+             * 0xFFFFFFFF) ends in a NULL dereference. Real images are far
+             * smaller. */
+            for (int k = 0; k < 2; k++) {
+                uint64_t size = rd32(seg + 2 + 4 * k), tile = rd32(seg + 18 + 4 * k);
+                uint64_t torigin = rd32(seg + 26 + 4 * k);
+                if (size >= 0x80000000u || torigin + tile >= 0x80000000u)
+                    return dc_fail(err, DC_ERR_UNSUPPORTED, "SIZ: image or tile reaches past "
+                                   "2^31 (%llu, tile %llu)", (unsigned long long)size,
+                                   (unsigned long long)tile);
+            }
             if (len != 38 + 3 * csiz)
                 return dc_fail(err, DC_ERR_CORRUPT, "SIZ length %u for %u components", len, csiz);
             for (uint32_t c = 0; c < csiz; c++)
@@ -210,6 +231,17 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
             if (b - a < minh)
                 minh = b - a;
         }
+        /* OpenJPH sizes a tile's buffers by the nominal tile size, and
+         * has a fixed cost per tile: thousands of tiles far larger than the
+         * image (fuzz_j2k: 28,672 tiles of 14864 x 16 nominal over a 14-wide
+         * image asked for 3.5 GB), or tiny ones, go to OpenJPEG. */
+        if (nx * ny > 1) {
+            uint64_t region = ((uint64_t)xsiz - xto) * ((uint64_t)ysiz - yto);
+            if (xt < 16 || yt < 16 || (double)(nx * ny) * xt * yt > 4.0 * (double)region)
+                return dc_fail(err, DC_ERR_UNSUPPORTED, "%llu tiles of %u x %u over a %u x %u "
+                               "image", (unsigned long long)(nx * ny), xt, yt, xsiz - xo,
+                               ysiz - yo);
+        }
         uint64_t need = (uint64_t)1 << levels;
         if (minw < need && minh < need)
             return dc_fail(err, DC_ERR_UNSUPPORTED, "a tile of %llu x %llu is smaller than its "
@@ -265,6 +297,368 @@ int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err)
     if (pos + 2 > srclen || rd16(src + pos) != 0xFFD9)
         return dc_fail(err, DC_ERR_TRUNCATED, "no EOC marker after the last tile-part");
     return DC_OK;
+}
+
+/* ------------------------------------------------------ codestream extent */
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+void dc_j2k_extent(const uint8_t *src, size_t srclen, size_t *len, int *add_eoc)
+{
+    *len = srclen;
+    *add_eoc = 0;
+    if (!src || srclen < 4 || rd16(src) != 0xFF4F)
+        return; /* JP2 boxes or no codestream: the engine judges */
+    size_t pos = 2;
+    while (pos + 4 <= srclen && rd16(src + pos) != 0xFF90) {
+        if (rd16(src + pos) < 0xFF30)
+            return;
+        pos += 2 + (size_t)rd16(src + pos + 2);
+    }
+    if (pos + 12 > srclen)
+        return;
+    while (pos + 12 <= srclen && rd16(src + pos) == 0xFF90) {
+        uint32_t psot = rd32(src + pos + 6);
+        if (psot == 0) {
+            /* The last tile-part runs to the EOC: without one, every byte
+             * may be data, so only the padding after an EOC goes. */
+            size_t n = srclen;
+            while (n > pos && src[n - 1] == 0)
+                n--;
+            if (n >= pos + 14 && rd16(src + n - 2) == 0xFFD9)
+                *len = n;
+            else
+                *add_eoc = 1;
+            return;
+        }
+        if (psot < 14 || psot > srclen - pos)
+            return; /* corrupt or truncated: the engine says which */
+        pos += psot;
+    }
+    if (pos + 2 <= srclen && rd16(src + pos) == 0xFFD9) {
+        *len = pos + 2;
+    } else if (all_zero(src + pos, srclen - pos)) {
+        *len = pos;
+        *add_eoc = 1;
+    }
+}
+
+/* ---------------------------------------------------------- packet headers */
+
+/* Packet-header bits (B.10.1): after a 0xFF byte the next holds 7 bits. */
+typedef struct pk_bits {
+    const uint8_t *p;
+    size_t pos, end;
+    uint32_t cur;
+    int nbits, after_ff;
+} pk_bits;
+
+/* 0 or 1, or -1 at the end of the data. */
+static int pk_bit(pk_bits *b)
+{
+    if (b->nbits == 0) {
+        if (b->pos >= b->end)
+            return -1;
+        b->cur = b->p[b->pos++];
+        b->nbits = b->after_ff ? 7 : 8;
+        b->after_ff = b->cur == 0xFF;
+    }
+    b->nbits--;
+    return (int)((b->cur >> b->nbits) & 1u);
+}
+
+static int pk_bits_n(pk_bits *b, int n, uint64_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        int bit = pk_bit(b);
+        if (bit < 0)
+            return -1;
+        *v = *v << 1 | (uint64_t)bit;
+    }
+    return 0;
+}
+
+/* The header ends at a byte boundary; after a final 0xFF comes its stuffed byte. */
+static void pk_align(pk_bits *b)
+{
+    b->nbits = 0;
+    if (b->after_ff && b->pos < b->end)
+        b->pos++;
+    b->after_ff = 0;
+}
+
+/* A tag tree (B.10.2) over w x h leaves: per node the lower bound reached so
+ * far and whether the value is known. Levels from the leaves up. */
+typedef struct pk_tree {
+    uint32_t *low;
+    uint8_t *known;
+    uint32_t lw[34], lh[34];
+    size_t off[34];
+    int levels;
+} pk_tree;
+
+static int pk_tree_init(pk_tree *t, uint32_t w, uint32_t h)
+{
+    size_t n = 0;
+    int k = 0;
+    for (;;) {
+        t->lw[k] = w;
+        t->lh[k] = h;
+        t->off[k] = n;
+        n += (size_t)w * h;
+        if ((w == 1 && h == 1) || k == 33)
+            break;
+        w = (w + 1) / 2;
+        h = (h + 1) / 2;
+        k++;
+    }
+    t->levels = k + 1;
+    t->low = calloc(n, sizeof *t->low);
+    t->known = calloc(n, 1);
+    return t->low && t->known;
+}
+
+static void pk_tree_free(pk_tree *t)
+{
+    free(t->low);
+    free(t->known);
+}
+
+/* Decodes leaf (x, y) until its value is known or reaches `threshold`:
+ * 1 value < threshold, 0 not, -1 out of data. */
+static int pk_tree_decode(pk_tree *t, pk_bits *b, uint32_t x, uint32_t y, uint32_t threshold)
+{
+    uint32_t low = 0;
+    for (int k = t->levels - 1; k >= 0; k--) {
+        size_t i = t->off[k] + (size_t)(y >> k) * t->lw[k] + (x >> k);
+        if (t->low[i] < low)
+            t->low[i] = low;
+        while (!t->known[i] && t->low[i] < threshold) {
+            int bit = pk_bit(b);
+            if (bit < 0)
+                return -1;
+            if (bit)
+                t->known[i] = 1;
+            else
+                t->low[i]++;
+        }
+        low = t->low[i];
+    }
+    size_t leaf = t->off[0] + (size_t)y * t->lw[0] + x;
+    return t->known[leaf] && t->low[leaf] < threshold;
+}
+
+static uint64_t ceil_div_pow2(uint64_t v, uint32_t k) { return (v + ((uint64_t)1 << k) - 1) >> k; }
+
+/* One packet of one tile-component resolution: its header from b, then its
+ * body. 1: done; 0: the data ended inside it (OpenJPH stops there too);
+ * negative: minus the status of the error set in err. The subband and
+ * code-block counts follow OpenJPH's arithmetic, so that both read the same
+ * bits. */
+static int pk_packet(pk_bits *b, uint64_t tcx0, uint64_t tcx1, uint64_t tcy0, uint64_t tcy1,
+                     uint32_t nl, uint32_t r, uint32_t xcb, uint32_t ycb, size_t tile,
+                     uint32_t comp, dc_error *err)
+{
+    uint64_t ncb[3][2];
+    uint32_t nbands = r == 0 ? 1 : 3, any = 0;
+    for (uint32_t band = 0; band < nbands; band++) {
+        /* B.5: band bounds; HL (1), LH (2), HH (3) at r > 0. */
+        uint32_t nb = r == 0 ? nl : nl - r + 1;
+        uint32_t bandno = r == 0 ? 0 : band + 1;
+        uint64_t xo = (bandno & 1) ? (uint64_t)1 << (nb - 1) : 0;
+        uint64_t yo = (bandno & 2) ? (uint64_t)1 << (nb - 1) : 0;
+        uint64_t bx0 = tcx0 >= xo ? ceil_div_pow2(tcx0 - xo, nb) : 0;
+        uint64_t bx1 = tcx1 >= xo ? ceil_div_pow2(tcx1 - xo, nb) : 0;
+        uint64_t by0 = tcy0 >= yo ? ceil_div_pow2(tcy0 - yo, nb) : 0;
+        uint64_t by1 = tcy1 >= yo ? ceil_div_pow2(tcy1 - yo, nb) : 0;
+        ncb[band][0] = bx1 > bx0 ? ceil_div_pow2(bx1, xcb) - (bx0 >> xcb) : 0;
+        ncb[band][1] = by1 > by0 ? ceil_div_pow2(by1, ycb) - (by0 >> ycb) : 0;
+        if (ncb[band][0] * ncb[band][1] > ((uint64_t)1 << 26))
+            return -dc_fail(err, DC_ERR_UNSUPPORTED, "%llu code-blocks in a subband",
+                            (unsigned long long)(ncb[band][0] * ncb[band][1]));
+        any |= ncb[band][0] && ncb[band][1];
+    }
+    if (!any)
+        return 1; /* no code-block: OpenJPH reads nothing for it */
+    int bit = pk_bit(b);
+    if (bit <= 0) {
+        if (bit == 0)
+            pk_align(b);
+        return bit == 0;
+    }
+    uint64_t body = 0;
+    for (uint32_t band = 0; band < nbands; band++) {
+        uint64_t ncbx = ncb[band][0], ncby = ncb[band][1];
+        if (ncbx == 0 || ncby == 0)
+            continue;
+        pk_tree inc, zbp;
+        memset(&inc, 0, sizeof inc);
+        memset(&zbp, 0, sizeof zbp);
+        if (!pk_tree_init(&inc, (uint32_t)ncbx, (uint32_t)ncby) ||
+            !pk_tree_init(&zbp, (uint32_t)ncbx, (uint32_t)ncby)) {
+            pk_tree_free(&inc);
+            pk_tree_free(&zbp);
+            return -dc_fail(err, DC_ERR_NOMEM, "no memory for a packet's tag trees");
+        }
+        int rc = 1;
+        for (uint32_t y = 0; y < ncby && rc == 1; y++) {
+            for (uint32_t x = 0; x < ncbx && rc == 1; x++) {
+                int in = pk_tree_decode(&inc, b, x, y, 1);
+                if (in <= 0) {
+                    rc = in < 0 ? 0 : 1;
+                    continue;
+                }
+                if (pk_tree_decode(&zbp, b, x, y, UINT32_MAX) < 0) {
+                    rc = 0;
+                    break;
+                }
+                /* Number of passes (Table B.4). */
+                uint64_t v;
+                uint32_t passes = 1;
+                int b1 = pk_bit(b);
+                if (b1 < 0) { rc = 0; break; }
+                if (b1) {
+                    passes = 2;
+                    int b2 = pk_bit(b);
+                    if (b2 < 0) { rc = 0; break; }
+                    if (b2) {
+                        if (pk_bits_n(b, 2, &v)) { rc = 0; break; }
+                        passes = 3 + (uint32_t)v;
+                        if (v == 3) {
+                            if (pk_bits_n(b, 5, &v)) { rc = 0; break; }
+                            passes = 6 + (uint32_t)v;
+                            if (v == 31) {
+                                if (pk_bits_n(b, 7, &v)) { rc = 0; break; }
+                                passes = 37 + (uint32_t)v;
+                            }
+                        }
+                    }
+                }
+                /* Lblock starts at 3 and grows by the 1 bits before a 0;
+                 * the HT cleanup segment's length has Lblock bits, the
+                 * refinement segment's one more when it holds two passes. */
+                int lblock = 3;
+                for (;;) {
+                    int i = pk_bit(b);
+                    if (i < 0) { rc = 0; break; }
+                    if (!i)
+                        break;
+                    lblock++;
+                }
+                if (rc != 1)
+                    break;
+                /* OpenJPH reads at most 32 bits of a length. */
+                int n0 = lblock > 32 ? 32 : lblock;
+                if (pk_bits_n(b, n0, &v)) { rc = 0; break; }
+                body += v;
+                if (passes > 1) {
+                    int n1 = lblock + (passes > 2 ? 1 : 0);
+                    n1 = n1 > 32 ? 32 : n1;
+                    if (pk_bits_n(b, n1, &v)) { rc = 0; break; }
+                    body += v;
+                }
+            }
+        }
+        pk_tree_free(&inc);
+        pk_tree_free(&zbp);
+        if (rc != 1)
+            return rc;
+    }
+    pk_align(b);
+    if (body > b->end - b->pos)
+        return -dc_fail(err, DC_ERR_UNSUPPORTED, "tile %zu, component %u, resolution %u: a "
+                        "packet header declares %llu bytes of code-blocks, %zu remain (not for "
+                        "OpenJPH 0.9, which would write past its buffer)", tile, comp, r,
+                        (unsigned long long)body, b->end - b->pos);
+    b->pos += (size_t)body;
+    return 1;
+}
+
+int dc_j2k_check_packets(const uint8_t *src, size_t srclen, dc_error *err)
+{
+    dc_j2k_info info;
+    int rc = dc_j2k_parse(src, srclen, &info, err);
+    if (rc)
+        return rc;
+    if (src[0] != 0xFF || srclen < 6 + 38)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "not a raw codestream");
+    const uint8_t *siz = src + 6;
+    uint32_t xsiz = rd32(siz + 2), ysiz = rd32(siz + 6), xo = rd32(siz + 10), yo = rd32(siz + 14);
+    uint32_t xt = rd32(siz + 18), yt = rd32(siz + 22), xto = rd32(siz + 26), yto = rd32(siz + 30);
+    uint32_t nc = info.ncomps;
+    if (info.subsampled)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "subsampled components");
+    /* COD, as dc_j2k_check_ojph has checked it. */
+    size_t pos = 2;
+    uint32_t scod = 0, xcb = 0, ycb = 0;
+    while (pos + 4 <= srclen && rd16(src + pos) != 0xFF90) {
+        if (rd16(src + pos) == 0xFF52) {
+            const uint8_t *seg = src + pos + 4;
+            scod = seg[0];
+            xcb = seg[6] + 2u;
+            ycb = seg[7] + 2u;
+        }
+        pos += 2 + (size_t)rd16(src + pos + 2);
+    }
+    uint32_t nl = info.levels;
+    if (info.layers != 1 || (scod & 7u) != 0 || nl > 32)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "%u layers, Scod %02X: packets not checked",
+                       info.layers, scod);
+    uint64_t ntx = ((uint64_t)xsiz - xto + xt - 1) / xt;
+    int pcrl = info.progression >= 3; /* PCRL, CPRL: components outermost */
+    uint8_t *seen = calloc(info.tiles ? info.tiles : 1, 1);
+    if (!seen)
+        return dc_fail(err, DC_ERR_NOMEM, "no memory for %u tiles", info.tiles);
+    rc = DC_OK;
+    while (rc == DC_OK && pos + 12 <= srclen && rd16(src + pos) == 0xFF90) {
+        uint32_t isot = rd16(src + pos + 4), tpsot = src[pos + 10], tnsot = src[pos + 11];
+        size_t end = pos + rd32(src + pos + 6); /* within srclen: dc_j2k_check_ojph */
+        if (isot >= info.tiles || seen[isot] || tpsot != 0 || tnsot > 1) {
+            rc = dc_fail(err, DC_ERR_UNSUPPORTED, "tile %u in several tile-parts", isot);
+            break;
+        }
+        seen[isot] = 1;
+        size_t h = pos + 12;
+        while (h + 4 <= end && rd16(src + h) != 0xFF93)
+            h += 2 + (size_t)rd16(src + h + 2);
+        pk_bits b = {src, h + 2, end, 0, 0, 0};
+        uint64_t p = isot % ntx, q = isot / ntx;
+        uint64_t tx0 = (uint64_t)xto + p * xt, tx1 = tx0 + xt;
+        uint64_t ty0 = (uint64_t)yto + q * yt, ty1 = ty0 + yt;
+        tx0 = tx0 < xo ? xo : tx0;
+        ty0 = ty0 < yo ? yo : ty0;
+        tx1 = tx1 > xsiz ? xsiz : tx1;
+        ty1 = ty1 > ysiz ? ysiz : ty1;
+        /* One precinct (2^15) per resolution: check it, then the packets
+         * in progression order (B.12), one per component and resolution. */
+        for (uint32_t r = 0; r <= nl && rc == DC_OK; r++) {
+            uint64_t rx0 = ceil_div_pow2(tx0, nl - r), rx1 = ceil_div_pow2(tx1, nl - r);
+            uint64_t ry0 = ceil_div_pow2(ty0, nl - r), ry1 = ceil_div_pow2(ty1, nl - r);
+            if (rx1 <= rx0 || ry1 <= ry0)
+                rc = dc_fail(err, DC_ERR_UNSUPPORTED, "an empty resolution");
+            else if (ceil_div_pow2(rx1, 15) - (rx0 >> 15) > 1 ||
+                     ceil_div_pow2(ry1, 15) - (ry0 >> 15) > 1)
+                rc = dc_fail(err, DC_ERR_UNSUPPORTED, "several precincts in a resolution");
+        }
+        int more = 1;
+        for (uint32_t i = 0; i < (nl + 1) * nc && rc == DC_OK && more; i++) {
+            uint32_t r = pcrl ? i % (nl + 1) : i / nc, c = pcrl ? i / (nl + 1) : i % nc;
+            int k = pk_packet(&b, tx0, tx1, ty0, ty1, nl, r, xcb, ycb, isot, c, err);
+            if (k < 0)
+                rc = -k;
+            more = k == 1;
+        }
+        pos = end;
+    }
+    free(seen);
+    return rc;
 }
 
 /* ---------------------------------------------------------- output buffer */

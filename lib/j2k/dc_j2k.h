@@ -47,6 +47,26 @@ int dc_j2k_parse(const uint8_t *src, size_t srclen, dc_j2k_info *info, dc_error 
  * DC_ERR_TRUNCATED / DC_ERR_CORRUPT: bad data. */
 int dc_j2k_check_ojph(const uint8_t *src, size_t srclen, dc_error *err);
 
+/* Where a raw codestream as archives hold it really ends, found by walking
+ * its tile-parts by their lengths (Psot): *len is the number of bytes of src
+ * an engine should see (bytes after the EOC, or zero padding after the last
+ * tile-part, left out) and *add_eoc says that an EOC marker must be supplied
+ * after them (several vendors omit it). A stream whose tile-parts do not add
+ * up (truncated, Psot 0 with no EOC, not raw) is left as it is: *len =
+ * srclen, *add_eoc = 0, and the engine judges it. */
+void dc_j2k_extent(const uint8_t *src, size_t srclen, size_t *len, int *add_eoc);
+
+/* Whether the packet headers of an HTJ2K codestream that passed
+ * dc_j2k_check_ojph declare no more code-block bytes than each tile holds:
+ * OpenJPH 0.9.0 zero-fills a code-block's missing bytes past the end of its
+ * buffer (a heap overflow, found by fuzz_j2k) when a packet header claims
+ * more than is left. Walks every packet header (ISO 15444-1 B.9-B.10 with
+ * the HT block coder's pass and length rules of 15444-15) for layouts with
+ * one quality layer, one precinct per resolution, no SOP/EPH and one
+ * tile-part per tile. A packet that declares too much, and any other
+ * layout, is DC_ERR_UNSUPPORTED: OpenJPEG's to decode or to refuse. */
+int dc_j2k_check_packets(const uint8_t *src, size_t srclen, dc_error *err);
+
 /* Decode controls. */
 typedef struct dc_j2k_decode_opts {
     uint32_t reduce;        /* discard this many highest resolution levels */

@@ -4,6 +4,7 @@
 // to throw; ours copies the text into a thread-local buffer and throws, and
 // every entry point catches everything, so no exception reaches C.
 #include "dc_ojph.h"
+#include "dc_guard.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -109,11 +110,60 @@ int fail_from_exception(dc_error *err, const char *what, const char *exc_text)
     return dc_fail(err, DC_ERR_CORRUPT, "OpenJPH %s failed: %s", what, detail);
 }
 
+// The objects of one decode, held for dc_guard so that an abort() inside
+// OpenJPH (whose destructors then never run) releases them all the same.
+void release_codestream(void *p) { delete static_cast<ojph::codestream *>(p); }
+
+struct held_codestream {
+    ojph::codestream *cs;
+    held_codestream() : cs(new ojph::codestream) { dc_guard_hold(1, release_codestream, cs); }
+    ~held_codestream()
+    {
+        dc_guard_let_go(1);
+        delete cs;
+    }
+    held_codestream(const held_codestream &) = delete;
+    held_codestream &operator=(const held_codestream &) = delete;
+};
+
+// A copy of the codestream with the EOC its vendor left out.
+struct held_copy {
+    uint8_t *p = nullptr;
+    held_copy() = default;
+    ~held_copy()
+    {
+        if (p) {
+            dc_guard_let_go(0);
+            std::free(p);
+        }
+    }
+    held_copy(const held_copy &) = delete;
+    held_copy &operator=(const held_copy &) = delete;
+};
+
 const char *const k_progressions[5] = {"LRCP", "RLCP", "RPCL", "PCRL", "CPRL"};
 
 int decode_impl(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                 const dc_frame *f, const dc_j2k_decode_opts *opts, dc_error *err)
 {
+    held_copy copy;
+    {
+        size_t len;
+        int add_eoc;
+        dc_j2k_extent(src, srclen, &len, &add_eoc);
+        if (add_eoc) {
+            copy.p = static_cast<uint8_t *>(std::malloc(len + 2));
+            if (!copy.p)
+                return dc_fail(err, DC_ERR_NOMEM, "no memory for a copy of %zu bytes", len);
+            dc_guard_hold(0, std::free, copy.p);
+            std::memcpy(copy.p, src, len);
+            copy.p[len] = 0xFF;
+            copy.p[len + 1] = 0xD9;
+            src = copy.p;
+            len += 2;
+        }
+        srclen = len;
+    }
     dc_j2k_info hdr;
     int rc = dc_j2k_parse(src, srclen, &hdr, err);
     if (rc)
@@ -122,6 +172,9 @@ int decode_impl(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
     if (rc)
         return rc;
     rc = dc_j2k_check_frame(&hdr, f, opts ? opts->reduce : 0, dstlen, err);
+    if (rc)
+        return rc;
+    rc = dc_j2k_check_packets(src, srclen, err);
     if (rc)
         return rc;
     if (!hdr.htj2k)
@@ -137,7 +190,8 @@ int decode_impl(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
         return rc;
     st.clamp = !hdr.reversible || reduce > 0; /* lossy or LL bands overshoot the range */
 
-    ojph::codestream cs;
+    held_codestream held;
+    ojph::codestream &cs = *held.cs;
     ojph::mem_infile in;
     in.open(src, srclen);
     cs.read_headers(&in);

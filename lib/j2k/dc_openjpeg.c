@@ -1,7 +1,9 @@
 /* dc_openjpeg.c: the OpenJPEG glue. OpenJPEG reads and writes through memory
  * streams over a {ptr, len, pos} struct owned by each call, and reports its
  * messages to handlers whose user data is a buffer on the caller's stack, so
- * concurrent calls never share anything. */
+ * concurrent calls never share anything. The input stream serves the
+ * codestream as dc_j2k_extent says it really is: without what follows its
+ * EOC, and with an EOC supplied where a vendor left it out. */
 #include "dc_openjpeg.h"
 
 #include <limits.h>
@@ -9,6 +11,8 @@
 #include <string.h>
 
 #include <openjpeg.h>
+
+#include "dc_guard.h"
 
 /* --------------------------------------------------------- message capture */
 
@@ -60,16 +64,19 @@ static int opj_fail(dc_error *err, int status, const opj_msgs *m, const char *wh
 {
     const char *detail = m->n ? m->text : (m->warn[0] ? m->warn : "no message");
     if (status == DC_ERR_CORRUPT && (strstr(detail, "too short") || strstr(detail, "truncated") ||
-                                     strstr(detail, "Truncated") || strstr(detail, "end of stream")))
+                                     strstr(detail, "Truncated") || strstr(detail, "end of stream") ||
+                                     strstr(detail, "inconsistent with stream length")))
         status = DC_ERR_TRUNCATED;
     return dc_fail(err, status, "OpenJPEG %s failed: %s", what, detail);
 }
 
 /* ----------------------------------------------------------- memory streams */
 
+/* `len` bytes: the first len - ntail from p, then ntail bytes of tail. */
 typedef struct mem_in {
     const uint8_t *p;
-    size_t len, pos;
+    size_t len, pos, ntail;
+    uint8_t tail[2];
 } mem_in;
 
 static OPJ_SIZE_T in_read(void *buf, OPJ_SIZE_T n, void *ud)
@@ -78,7 +85,12 @@ static OPJ_SIZE_T in_read(void *buf, OPJ_SIZE_T n, void *ud)
     if (s->pos >= s->len)
         return (OPJ_SIZE_T)-1; /* OpenJPEG's end-of-stream signal */
     size_t k = s->len - s->pos < n ? s->len - s->pos : n;
-    memcpy(buf, s->p + s->pos, k);
+    size_t body = s->len - s->ntail;
+    size_t from_p = s->pos < body ? (body - s->pos < k ? body - s->pos : k) : 0;
+    if (from_p)
+        memcpy(buf, s->p + s->pos, from_p);
+    if (k > from_p)
+        memcpy((uint8_t *)buf + from_p, s->tail + (s->pos + from_p - body), k - from_p);
     s->pos += k;
     return k;
 }
@@ -143,6 +155,11 @@ static OPJ_BOOL out_seek(OPJ_OFF_T off, void *ud)
 
 /* ------------------------------------------------------------------ decode */
 
+/* For dc_guard: what an abort inside the engine leaves to release. */
+static void release_codec(void *p) { opj_destroy_codec(p); }
+static void release_stream(void *p) { opj_stream_destroy(p); }
+static void release_image(void *p) { opj_image_destroy(p); }
+
 const char *dc_openjpeg_version(void) { return opj_version(); }
 
 int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
@@ -168,12 +185,20 @@ int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t d
     dc_j2k_start(src, srclen, &start, err);
     opj_msgs msgs;
     memset(&msgs, 0, sizeof msgs);
-    mem_in in = {src, srclen, 0};
+    mem_in in = {src, srclen, 0, 0, {0xFF, 0xD9}};
+    {
+        size_t len;
+        int add_eoc;
+        dc_j2k_extent(src, srclen, &len, &add_eoc);
+        in.ntail = add_eoc ? 2 : 0;
+        in.len = len + in.ntail;
+    }
     opj_codec_t *codec = opj_create_decompress(start ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
     opj_stream_t *stream = NULL;
     opj_image_t *image = NULL;
     if (!codec)
         return dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG decoder");
+    dc_guard_hold(0, release_codec, codec);
     opj_set_error_handler(codec, on_error, &msgs);
     opj_set_warning_handler(codec, on_warning, &msgs);
     opj_set_info_handler(codec, on_info, &msgs);
@@ -184,15 +209,19 @@ int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t d
         rc = opj_fail(err, DC_ERR_ENGINE, &msgs, "setup");
         goto done;
     }
-    if (opts && opts->threads > 1 && opj_has_thread_support())
+    /* HT code-blocks only on the calling thread: OpenJPEG's HT block decoder
+     * asserts on some corrupt data, and an abort() on one of its worker
+     * threads is one no guard can catch. */
+    if (opts && opts->threads > 1 && !hdr.htj2k && opj_has_thread_support())
         opj_codec_set_threads(codec, (int)opts->threads);
     stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE);
     if (!stream) {
         rc = dc_fail(err, DC_ERR_NOMEM, "cannot create an OpenJPEG stream");
         goto done;
     }
+    dc_guard_hold(1, release_stream, stream);
     opj_stream_set_user_data(stream, &in, NULL);
-    opj_stream_set_user_data_length(stream, srclen);
+    opj_stream_set_user_data_length(stream, in.len);
     opj_stream_set_read_function(stream, in_read);
     opj_stream_set_skip_function(stream, in_skip);
     opj_stream_set_seek_function(stream, in_seek);
@@ -200,6 +229,7 @@ int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t d
         rc = opj_fail(err, DC_ERR_CORRUPT, &msgs, "header");
         goto done;
     }
+    dc_guard_hold(2, release_image, image);
     if (image->numcomps != f->samples_per_pixel) {
         rc = dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u components, the dataset says "
                      "%u samples per pixel", image->numcomps, f->samples_per_pixel);
@@ -234,6 +264,8 @@ int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t d
     }
     rc = DC_OK;
 done:
+    for (int k = 0; k < 3; k++)
+        dc_guard_let_go(k);
     if (image)
         opj_image_destroy(image);
     if (stream)

@@ -259,14 +259,22 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
     if (count > RLE_MAX_SEGMENTS)
         return dc_fail(err, DC_ERR_CORRUPT, "header declares %u segments, at most 15 allowed",
                        (unsigned)count);
-    if (count != nseg)
+    /* More segments than the frame needs are seen in the wild (a writer's
+     * spare plane): the frame's own come first and the rest are ignored.
+     * Fewer cannot be made into the frame, and a whole multiple of what it
+     * needs says more likely that the dataset's Bits Allocated or Samples
+     * per Pixel is wrong: both are refused, naming the counts. */
+    if (count < nseg || (count > nseg && count % nseg == 0))
         return dc_fail(err, DC_ERR_MISMATCH,
-                       "header declares %u segments, %u samples of %u bits need %zu",
+                       "header declares %u segments, %u samples of %u bits need %zu%s",
                        (unsigned)count, (unsigned)f->samples_per_pixel,
-                       (unsigned)f->bits_allocated, nseg);
+                       (unsigned)f->bits_allocated, nseg,
+                       count > nseg ? " (a multiple: are Bits Allocated and Samples per "
+                                      "Pixel right?)" : "");
 
     size_t offs[RLE_MAX_SEGMENTS + 1];
-    for (size_t s = 0; s < nseg; s++) {
+    size_t nread = count > nseg ? nseg + 1 : nseg; /* the first ignored one ends ours */
+    for (size_t s = 0; s < nread; s++) {
         offs[s] = rd32(src + 4 + 4 * s);
         if (offs[s] < RLE_HEADER || offs[s] > srclen)
             return dc_fail(err, DC_ERR_CORRUPT,
@@ -276,7 +284,8 @@ int dc_rle_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
             return dc_fail(err, DC_ERR_CORRUPT, "segment %zu offset %zu precedes segment %zu's",
                            s + 1, offs[s], s);
     }
-    offs[nseg] = srclen;
+    if (count == nseg)
+        offs[nseg] = srclen;
 
     size_t plane = (size_t)f->rows * f->columns;
     size_t spp = f->samples_per_pixel;

@@ -10,6 +10,7 @@ from . import _io, _options, _threads
 from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, frame_bytes, frame_map
 from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError
 from ._info import FrameInfo
+from ._scratch import trim_heap
 from ._uids import BIG_ENDIAN, EXPLICIT_LE, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder
 
@@ -25,6 +26,12 @@ _CODESTREAM_ONLY = {"YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
 # corrupt attributes, and must not make a few bytes of input reserve
 # gigabytes (or raise MemoryError) before the decoder even looks at them.
 MAX_FRAME_BYTES = 0xFFFFFFFE
+
+# After a decode of this many output bytes or more, the heap's free memory
+# goes back to the system: the engines free their working memory (OpenJPEG:
+# 3-4 frames per thread), but glibc keeps it in each worker thread's arena.
+# Measured (tools/memory.py): a few ms against >= 100 ms of decoding.
+_TRIM_AFTER = 1 << 20
 
 # --------------------------------------------------------------------- frames
 
@@ -79,7 +86,11 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
         else:
             codec.decode_into(src, info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i)
 
-    _threads.run(one, n, threads)
+    try:
+        _threads.run(one, n, threads)
+    finally:
+        if out.nbytes >= _TRIM_AFTER:
+            trim_heap()
 
 
 def decode_frame(src: Any, info: FrameInfo, *, out: np.ndarray | None = None,

@@ -252,10 +252,10 @@ def read_input(item: Input, *, pixels: bool) -> Any:
     missing = [kw for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated",
                              "PhotometricInterpretation") if kw not in ds]
     if missing:
-        raise Refused(f"no {', '.join(missing)}: not an image, or the file is cut short "
-                      "before its image attributes")
+        raise Refused(f"no {', '.join(missing)}: truncated before its image attributes, "
+                      "or not an image")
     if pixels and "PixelData" not in ds:
-        raise Refused("no Pixel Data: not an image, or the file is cut short before its pixels")
+        raise Refused("no Pixel Data: truncated before its pixels, or not an image")
     return ds
 
 

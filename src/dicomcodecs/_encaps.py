@@ -129,8 +129,9 @@ def _frames_from_table(table: Sequence[int], positions: list[int], what: str,
             raise DecodeError("Encapsulated Pixel Data", i,
                               f"the {what} points at byte {off}, where no fragment starts{cut}")
         starts.append(index[off])
-    if starts != sorted(starts):
-        raise DecodeError("Encapsulated Pixel Data", None, f"the {what} is not in ascending order")
+    if any(b <= a for a, b in zip(starts, starts[1:])):
+        raise DecodeError("Encapsulated Pixel Data", None,
+                          f"the {what} is not in strictly ascending order")
     bounds = starts + [len(positions)]
     return [list(range(bounds[i], bounds[i + 1])) for i in range(len(starts))]
 
@@ -140,25 +141,16 @@ def _ends_with_eoi(data: Any) -> bool:
     return tail.endswith(b"\xff\xd9")
 
 
-def frame_map(frags: Fragments, n_frames: int, transfer_syntax: str,
-              extended_offsets: Sequence[int] | None = None) -> list[list[int]]:
-    """Which fragments make up each frame: the Extended Offset Table, else the
-    Basic Offset Table, else one fragment per frame, else all fragments for a
-    single frame, else (JPEG family) the end-of-image markers."""
+def _frames_without_table(frags: Fragments, n_frames: int, transfer_syntax: str
+                          ) -> list[list[int]] | None:
+    """One fragment per frame, else all fragments for a single frame, else
+    (JPEG family) the end-of-image markers; None when none of these fits."""
     nfrag = len(frags.positions)
-    cut = f": truncated: {frags.cut}" if frags.cut else ""
-    if nfrag == 0:
-        raise DecodeError("Encapsulated Pixel Data", 0, f"the Pixel Data holds no fragments{cut}")
-    if extended_offsets is not None and len(extended_offsets):
-        frames = _frames_from_table(extended_offsets, frags.positions, "Extended Offset Table",
-                                    cut)
-    elif frags.bot:
-        frames = _frames_from_table(frags.bot, frags.positions, "Basic Offset Table", cut)
-    elif nfrag == n_frames:
-        frames = [[k] for k in range(nfrag)]
-    elif n_frames == 1:
-        frames = [list(range(nfrag))]
-    elif nfrag > n_frames and transfer_syntax.startswith(_JPEG_FAMILY_PREFIX):
+    if nfrag == n_frames:
+        return [[k] for k in range(nfrag)]
+    if n_frames == 1:
+        return [list(range(nfrag))]
+    if nfrag > n_frames and transfer_syntax.startswith(_JPEG_FAMILY_PREFIX):
         frames, cur = [], []
         for k in range(nfrag):
             cur.append(k)
@@ -167,10 +159,43 @@ def frame_map(frags: Fragments, n_frames: int, transfer_syntax: str,
                 cur = []
         if cur:
             frames.append(cur)
+        return frames
+    return None
+
+
+def frame_map(frags: Fragments, n_frames: int, transfer_syntax: str,
+              extended_offsets: Sequence[int] | None = None) -> list[list[int]]:
+    """Which fragments make up each frame: the Extended Offset Table, else the
+    Basic Offset Table, else one fragment per frame, else all fragments for a
+    single frame, else (JPEG family) the end-of-image markers. A Basic Offset
+    Table that cannot be right (pointing between fragments, out of order, too
+    few entries: written wrong by some archives) gives way to the rules after
+    it when one of them fits; otherwise the error names what is wrong with it."""
+    nfrag = len(frags.positions)
+    cut = f": truncated: {frags.cut}" if frags.cut else ""
+    if nfrag == 0:
+        raise DecodeError("Encapsulated Pixel Data", 0, f"the Pixel Data holds no fragments{cut}")
+    if extended_offsets is not None and len(extended_offsets):
+        frames = _frames_from_table(extended_offsets, frags.positions, "Extended Offset Table",
+                                    cut)
+    elif frags.bot:
+        problem = None
+        try:
+            frames = _frames_from_table(frags.bot, frags.positions, "Basic Offset Table", cut)
+        except DecodeError as e:
+            problem, frames = e, []
+        if len(frames) < n_frames:
+            other = _frames_without_table(frags, n_frames, transfer_syntax)
+            if other is not None and len(other) >= n_frames:
+                frames = other
+            elif problem is not None:
+                raise problem
     else:
-        raise DecodeError("Encapsulated Pixel Data", None,
-                          f"{nfrag} fragments cannot be split into {n_frames} frames "
-                          f"without an offset table{cut}")
+        frames = _frames_without_table(frags, n_frames, transfer_syntax)
+        if frames is None:
+            raise DecodeError("Encapsulated Pixel Data", None,
+                              f"{nfrag} fragments cannot be split into {n_frames} frames "
+                              f"without an offset table{cut}")
     if len(frames) < n_frames:
         raise DecodeError("Encapsulated Pixel Data", len(frames),
                           f"Number of Frames is {n_frames}, the Pixel Data holds {len(frames)}"

@@ -18,6 +18,7 @@ holds between calls is one frame of scratch per thread, as DESIGN.md allows.
 from cpython.bytearray cimport PyByteArray_FromStringAndSize, PyByteArray_Resize
 from cpython.list cimport PyList_GET_ITEM
 from cpython.object cimport PyObject
+from dc_common cimport dc_trim_heap
 
 import os
 import threading
@@ -101,3 +102,11 @@ def clear():
     """Let go of every bytearray kept."""
     with _lock:
         _lent.clear()
+
+
+def trim_heap():
+    """Give the heap's free memory back to the system: the engines' working
+    memory of a multi-threaded decode stays in each thread's malloc arena
+    otherwise (README, Memory)."""
+    with nogil:
+        dc_trim_heap()

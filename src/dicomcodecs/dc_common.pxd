@@ -27,3 +27,4 @@ cdef extern from "common/dc_common.h" nogil:
                             uint32_t bits_stored, int is_signed)
     void dc_ybr_full_to_rgb_u8(uint8_t *px, size_t npixels)
     void dc_rgb_to_ybr_full_u8(uint8_t *px, size_t npixels)
+    void dc_trim_heap()

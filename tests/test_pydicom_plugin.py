@@ -250,7 +250,7 @@ def test_buffers_are_bytearrays_as_pydicom_documents(syntax, registered):
     """pydicom's Decoder.as_buffer/iter_buffer return what the plugin gives;
     its contract says bytes or bytearray (one frame: the plugin's own
     buffer, passed through), for every codec family (the RLE
-    and JPEG ones answer through their own pydicom_decode hooks)."""
+    and JPEG ones answer through their own hooks in pydicom/decoder.py)."""
     from .conftest import write_native
 
     rng = np.random.default_rng(3)

@@ -738,4 +738,4 @@ def test_second_siz_never_reaches_openjph():
     _j2k.decode_into(cs, info, out, engine="openjph", fallback=False)
     np.testing.assert_array_equal(out, arr)
     with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
-        _j2k.decode_into(twice, out, info, engine="openjph", fallback=False)
+        _j2k.decode_into(twice, info, out, engine="openjph", fallback=False)

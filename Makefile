@@ -5,9 +5,9 @@
 #   make test-large  outputs past 2**31 bytes: 2.6 GB files decoded three ways (minutes, 6 GB RAM)
 #   make bench     the side-by-side benchmark; writes benchmarks/RESULTS.md
 #   make fuzz      build the libFuzzer harnesses (clang) into build/fuzz
-#   make wheel     the binary wheel, codec libraries and their licences bundled -> wheelhouse/
-#   make wheel-test  install that wheel on a bare Debian 12 root (debootstrap) and check it there
-#   make sdist-test  build the sdist, a wheel from it alone, and run the tests against that wheel
+#   make wheel     a binary wheel per CPython (3.10-3.13), codec libraries and licences bundled -> wheelhouse/
+#   make wheel-test  install each wheel on a bare Debian 12 root (debootstrap) with its Python and check it there
+#   make sdist-test  build the sdist, a wheel from it alone (CPython 3.12), and run the tests against that wheel
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,6 +18,8 @@ PYTEST_ARGS ?=
 TESTS ?= tests
 # e.g. SKBUILD_ARGS=-Ccmake.define.DC_ONLY_FAMILIES=rle to build only some codec families
 SKBUILD_ARGS ?=
+# Our builds treat compiler warnings as errors; a user's build from the sdist does not.
+DEV_CMAKE := -Ccmake.define.DC_WERROR=ON
 
 # Debian/Ubuntu packages: compiler and Python headers, the codec libraries,
 # and the independent implementations the interop tests run.
@@ -43,7 +45,7 @@ $(VENV)/.created:
 
 venv: deps $(VENV)/.created
 	$(VENV)/bin/pip install -q $(BUILD_DEPS)
-	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]" $(SKBUILD_ARGS)
+	$(VENV)/bin/pip install -q --no-build-isolation -e ".[test,bench]" $(DEV_CMAKE) $(SKBUILD_ARGS)
 
 build: venv
 
@@ -68,7 +70,7 @@ sanitize: deps $(SAN_VENV)/.created
 	$(SAN_VENV)/bin/pip install -q $(BUILD_DEPS)
 	$(SAN_VENV)/bin/pip install -q --no-build-isolation ".[test]" \
 		-Ccmake.define.DC_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo -Cbuild-dir=build/sanitize \
-		$(SKBUILD_ARGS)
+		$(DEV_CMAKE) $(SKBUILD_ARGS)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LD_PRELOAD="$(SAN_PRELOAD)" DICOMCODECS_SANITIZE=1 \

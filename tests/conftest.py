@@ -3,37 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-
-def _data_dirs() -> list[Path]:
-    dirs = []
-    try:
-        import pydicom
-
-        dirs.append(Path(pydicom.__file__).parent / "data" / "test_files")
-    except ImportError:
-        pass
-    try:
-        import data_store  # pydicom-data
-
-        dirs.append(Path(data_store.__file__).parent / "data")
-    except ImportError:
-        pass
-    return dirs
-
-
-def find_testfile(name: str) -> Path:
-    """A file shipped with pydicom or pydicom-data, located without a download."""
-    for d in _data_dirs():
-        p = d / name
-        if p.exists():
-            return p
-    raise FileNotFoundError(f"{name} is in neither pydicom's test files nor pydicom-data; "
-                            "install the test extras (pip install -e .[test])")
+from tests.datafiles import find_testfile  # noqa: F401  (the tests import it from here)
 
 
 @pytest.fixture
@@ -89,3 +63,27 @@ def write_native(path, arr: np.ndarray, *, bits_stored: int, pi: str | None = No
     if path is not None:
         ds.save_as(path, enforce_file_format=True)
     return ds
+
+
+def smooth_image(rng, shape, bits: int, signed: bool, noise: int) -> np.ndarray:
+    """Image-like samples spanning the whole `bits`-bit range (both ends): a
+    smooth pattern plus uniform noise in -noise..noise, in an 8 or 16-bit
+    container."""
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    rows, cols = shape[:2]
+    y, x = np.mgrid[0:rows, 0:cols]
+    base = (np.sin(x / 7.0) + np.cos(y / 5.0) + 2) / 4 * (hi - lo) + lo
+    if len(shape) == 3:
+        base = np.stack([base, base[::-1], base[:, ::-1]][:shape[2]], axis=-1)
+    arr = np.clip(np.rint(base) + rng.integers(-noise, noise + 1, size=shape), lo, hi)
+    arr.flat[0], arr.flat[-1] = lo, hi
+    return arr.astype(f"{'i' if signed else 'u'}{1 if bits <= 8 else 2}")
+
+
+def flip_bits(rng, data: bytes) -> bytes:
+    """`data` with one to three random bits flipped."""
+    b = bytearray(data)
+    for _ in range(int(rng.integers(1, 4))):
+        pos = int(rng.integers(0, len(b)))
+        b[pos] ^= 1 << int(rng.integers(0, 8))
+    return bytes(b)

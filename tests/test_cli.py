@@ -473,12 +473,29 @@ def test_debug_shows_the_traceback(tmp_path):
 # ------------------------------------------------------------------ bench
 
 def test_bench_without_its_peers_says_which_extra(tmp_path):
-    r = run("bench", "--codec", "jpegls", "--data", str(tmp_path),
-            code="import sys; sys.modules['jpeg_ls'] = None")
+    """The side-by-side harness (benchmarks/run.py, not installed) names the
+    peers it lacks."""
+    harness = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    r = subprocess.run([sys.executable, "-c", "import sys, runpy; sys.modules['jpeg_ls'] = None; "
+                        f"sys.argv = ['run.py', '--codec', 'jpegls', '--data', {str(tmp_path)!r}]; "
+                        f"runpy.run_path({str(harness)!r}, run_name='__main__')"],
+                       capture_output=True, text=True)
     assert r.returncode == 1
     assert "the JPEG-LS benchmark cannot run without Python packages pyjpegls" in r.stderr
     assert "pip install 'dicomcodecs[bench]'" in r.stderr
     assert r.stdout == ""
+
+
+def test_bench_times_the_users_files(capsys):
+    """`dicomcodecs bench` needs no peers: one row per file with decode and
+    encode speeds."""
+    files = [str(find_testfile(n)) for n in ("MR_small_RLE.dcm", "SC_rgb_jpeg_gdcm.dcm")]
+    assert cli.main(["bench", *files, "--encode", "--repeat", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[-1] == "encode MP/s"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[1] for r in rows] == ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.70"]
+    assert all(float(r[4]) > 0 and float(r[6]) > 0 for r in rows)
 
 
 # ------------------------------------------------- transcode correctness

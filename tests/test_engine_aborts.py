@@ -42,8 +42,8 @@ _CHILD = textwrap.dedent("""
         out = np.empty(info.shape, info.dtype)
         for _ in range(count):
             try:
-                _j2k.decode_into(cs, out, info, engine=engine, fallback=False,
-                                 threads=engine_threads)
+                _j2k.decode_into(cs, info, out, engine=engine, fallback=False,
+                                 engine_threads=engine_threads)
             except dc.DecodeError as e:
                 errors[t] += 1
                 if "aborted" in str(e):

@@ -69,7 +69,7 @@ def test_c_status_table_output_too_small():
 
     info = dc.FrameInfo(RLE, 8, 8, 1, 8, 8, 0, "MONOCHROME2")
     with pytest.raises(dc.OutputTooSmallError, match="RLE.*frame 5"):
-        _rle.decode_into(enc, np.empty(10, np.uint8), info, frame=5)
+        _rle.decode_into(enc, info, np.empty(10, np.uint8), frame=5)
     out = np.empty((8, 8), np.uint8)
     codec.decode_into(enc, info, out)
     assert np.array_equal(out, arr)
@@ -471,3 +471,21 @@ def test_decode_frame_argument_types():
     np.testing.assert_array_equal(dc.decode_frames((e for e in [enc, enc]), info)[1], arr)
     with pytest.raises(dc.InvalidInputError, match="out must have shape"):
         dc.decode_frame(enc, info, out=np.zeros(3))
+
+
+def test_cause_table_matches_the_c_status_enum():
+    """_common.pxi's _CAUSES (compiled into every family) names exactly the
+    failure statuses of enum dc_status in lib/common/dc_common.h."""
+    import importlib
+    import re
+    from pathlib import Path
+
+    header = Path(__file__).resolve().parent.parent / "lib" / "common" / "dc_common.h"
+    enum = re.search(r"typedef enum dc_status \{(.*?)\}", header.read_text(), re.S).group(1)
+    statuses = {int(v) for name, v in re.findall(r"\b(DC_\w+)\s*=\s*(\d+)", enum)
+                if name != "DC_OK"}
+    assert len(statuses) == 8
+    for family in ("rle", "jpeg", "jpegls", "j2k", "jxl", "deflate"):
+        causes = importlib.import_module(f"dicomcodecs._{family}")._CAUSES
+        assert set(causes) == statuses, family
+        assert all(isinstance(c, str) and c for c in causes.values())

@@ -129,7 +129,7 @@ def test_pixelrep_mismatch_is_sign_corrected():
     # Pixel Representation 1, codestream unsigned: pydicom sign-extends from
     # the codestream's precision; gdcm and pylibjpeg agree after pydicom's fix.
     ds = pydicom.dcmread(find_testfile("J2K_pixelrep_mismatch.dcm"))
-    hdr = _j2k.parse(_frames(ds)[0])
+    hdr = _j2k.read_header(_frames(ds)[0])
     assert ds.PixelRepresentation == 1 and not hdr["is_signed"]
     ours = dc.pixel_array(ds)
     assert ours.dtype == np.int16 and ours.min() < 0
@@ -198,7 +198,7 @@ def test_lossless_round_trip(uid, dtype, bits, spp):
     info = _info(uid, arr, bits, _decoded_pi(uid, arr))
     out = dc.decode_frame(cs, info)
     np.testing.assert_array_equal(out, arr)
-    hdr = _j2k.parse(cs)
+    hdr = _j2k.read_header(cs)
     assert hdr["precision"] == bits and hdr["reversible"]
     assert hdr["is_signed"] == (np.dtype(dtype).kind == "i")
     assert hdr["htj2k"] == (uid != J2KR)
@@ -212,7 +212,7 @@ def test_htj2k_both_engines_agree(engine):
         cs = dc.encode_frame(arr, uid, **opts)
         info = _info(uid, arr, 8, _decoded_pi(uid, arr, **opts))
         out = np.empty(arr.shape, np.uint8)
-        _j2k.decode_into(cs, out, info, engine=engine, fallback=False)
+        _j2k.decode_into(cs, info, out, engine=engine, fallback=False)
         err = np.abs(out.astype(int) - arr).max()
         assert err == 0 if uid == HTR else err <= 4
 
@@ -223,8 +223,8 @@ def test_j2k_lossy_options():
     sizes = []
     for cr in ([40], [10], [40, 10, 2]):
         cs = dc.encode_frame(arr, J2KI, bits_stored=12, j2k_cr=cr)
-        assert _j2k.parse(cs)["layers"] == len(cr)
-        assert not _j2k.parse(cs)["reversible"]
+        assert _j2k.read_header(cs)["layers"] == len(cr)
+        assert not _j2k.read_header(cs)["reversible"]
         out = dc.decode_frame(cs, info)
         sizes.append(len(cs))
         assert np.abs(out.astype(int) - arr).max() < 400
@@ -245,7 +245,7 @@ def test_lossy_syntaxes_have_a_default(uid):
     arr = _smooth((96, 128), np.uint16, 12)
     info = _info(uid, arr, 12)
     cs = dc.encode_frame(arr, uid, bits_stored=12)
-    assert not _j2k.parse(cs)["reversible"]
+    assert not _j2k.read_header(cs)["reversible"]
     out = dc.decode_frame(cs, info).astype(float)
     assert 10 * np.log10(4095 ** 2 / np.mean((out - arr) ** 2)) > 50
     assert get_encoder(uid).encoded_attributes(info)["lossy"] is True
@@ -263,7 +263,7 @@ def test_j2k_lossy_rgb_is_ybr_ict():
     out = dc.decode_frame(cs, info.replace(photometric_interpretation="YBR_ICT"))
     assert np.abs(out.astype(int) - arr).mean() < 3
     no_mct = dc.encode_frame(arr, J2KR, use_mct=False)
-    assert not _j2k.parse(no_mct)["mct"]
+    assert not _j2k.read_header(no_mct)["mct"]
     assert get_encoder(J2KR).encoded_attributes(
         info.replace(transfer_syntax=J2KR), use_mct=False)["photometric_interpretation"] == "RGB"
 
@@ -278,7 +278,7 @@ def test_j2k_lossy_rgb_is_ybr_ict():
 def test_encode_options(uid, options):
     arr = _smooth((100, 130), np.uint16, 12)
     cs = dc.encode_frame(arr, uid, bits_stored=12, **options)
-    hdr = _j2k.parse(cs)
+    hdr = _j2k.read_header(cs)
     assert hdr["progression"] == options.get("progression", "LRCP" if uid == J2KR
                                                  else "RPCL").upper()
     tile = options.get("tile_size", (100, 130))
@@ -375,7 +375,7 @@ def test_htj2k_rpcl_structure(shape, tile):
     arr = _smooth(shape, np.uint16, 12)
     opts = {"tile_size": tile} if tile else {}
     cs = dc.encode_frame(arr, HTRPCL, bits_stored=12, **opts)
-    hdr = _j2k.parse(cs)
+    hdr = _j2k.read_header(cs)
     assert hdr["progression"] == "RPCL" and hdr["htj2k"] and hdr["reversible"] and hdr["tlm"]
     side = max(tile or shape[0], tile or shape[1])
     assert -(-side // (1 << hdr["levels"])) <= 64
@@ -394,20 +394,24 @@ def interop_image():
             "rgb": _smooth((64, 96, 3), np.uint8, 8)}
 
 
+def _tool_codestream(tool_name, arr, out, args):
+    """arr written as PGM/PPM and compressed by a reference tool's CLI."""
+    tool = require_tool(tool_name)
+    src = out.parent / ("in.ppm" if arr.ndim == 3 else "in.pgm")
+    _write_pnm(src, arr)
+    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
+                   capture_output=True)
+    return out.read_bytes()
+
+
 @pytest.mark.parametrize("args", [
     [], ["-p", "RPCL"], ["-p", "PCRL", "-t", "32,32"], ["-p", "CPRL", "-n", "3"],
     ["-p", "RLCP", "-b", "16,16"], ["-r", "20,5,1"], ["-t", "40,50", "-SOP", "-EPH"],
 ])
 @pytest.mark.parametrize("kind", ["gray16", "gray8", "rgb"])
 def test_opj_compress_files_decode(tmp_path, interop_image, kind, args):
-    tool = require_tool("opj_compress")
     arr = interop_image[kind]
-    src = tmp_path / ("in.ppm" if arr.ndim == 3 else "in.pgm")
-    _write_pnm(src, arr)
-    out = tmp_path / "out.j2k"
-    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
-                   capture_output=True)
-    cs = out.read_bytes()
+    cs = _tool_codestream("opj_compress", arr, tmp_path / "out.j2k", args)
     pi = "YBR_RCT" if arr.ndim == 3 else "MONOCHROME2"
     info = _info(J2KR, arr, arr.dtype.itemsize * 8, pi)
     # Wrapped in a dataset and read back through the file path too.
@@ -433,21 +437,15 @@ def test_opj_compress_files_decode(tmp_path, interop_image, kind, args):
 ])
 @pytest.mark.parametrize("kind", ["gray16", "gray8", "rgb"])
 def test_ojph_compress_files_decode(tmp_path, interop_image, kind, args):
-    tool = require_tool("ojph_compress")
     arr = interop_image[kind]
-    src = tmp_path / ("in.ppm" if arr.ndim == 3 else "in.pgm")
-    _write_pnm(src, arr)
-    out = tmp_path / "out.j2c"
-    subprocess.run([tool, "-i", str(src), "-o", str(out), *args], check=True,
-                   capture_output=True)
-    cs = out.read_bytes()
+    cs = _tool_codestream("ojph_compress", arr, tmp_path / "out.j2c", args)
     lossy = "-qstep" in args
     uid = HTI if lossy else HTR
     pi = ("YBR_ICT" if lossy else "YBR_RCT") if arr.ndim == 3 else "MONOCHROME2"
     info = _info(uid, arr, arr.dtype.itemsize * 8, pi)
     routed = dc.decode_frame(cs, info)
     only_openjpeg = np.empty(arr.shape, arr.dtype)
-    _j2k.decode_into(cs, only_openjpeg, info, engine="openjpeg", fallback=False)
+    _j2k.decode_into(cs, info, only_openjpeg, engine="openjpeg", fallback=False)
     # The 9/7 path rounds floats differently in the two engines: within 1.
     assert np.abs(routed.astype(np.int64) - only_openjpeg).max() <= (1 if lossy else 0)
     for out_arr in (routed, only_openjpeg):
@@ -492,7 +490,7 @@ def test_reduce_matches_opj_decompress(tmp_path, interop_image, uid, k):
     np.testing.assert_array_equal(ours, _read_pnm(out))
     if uid == HTR:  # both engines give the same reduced image
         other = np.empty_like(ours)
-        _j2k.decode_into(cs, other, info, reduce=k, engine="openjpeg", fallback=False)
+        _j2k.decode_into(cs, info, other, reduce=k, engine="openjpeg", fallback=False)
         np.testing.assert_array_equal(other, ours)
 
 
@@ -680,7 +678,7 @@ def test_library_abort_becomes_decode_error(case):
     for _ in range(3):  # again and again: the guard re-arms
         out = np.empty(info.shape, info.dtype)
         with pytest.raises(dc.DecodeError):
-            _j2k.decode_into(cs, out, info, engine=engine, fallback=False)
+            _j2k.decode_into(cs, info, out, engine=engine, fallback=False)
     # ... and through the public API, whichever engine it picks first.
     with pytest.raises(dc.DecodeError):
         dc.decode_frame(cs, info)
@@ -718,7 +716,7 @@ def test_fuzz_findings_never_reach_openjph(name):
                            photometric_interpretation="MONOCHROME2", planar_configuration=0)
     out = np.empty((rows, cols), np.int16 if signed else np.uint16)
     with pytest.raises(dc.DecodeError, match=match):
-        _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+        _j2k.decode_into(cs, info, out, engine="openjph", fallback=False)
     if name == "ojph_overflow_packet_length.j2c":  # valid otherwise: OpenJPEG judges it
         with pytest.raises(dc.DecodeError, match="packet header declares .*; then OpenJPEG"):
             dc.decode_frame(cs, dc.FrameInfo(HTR, rows, cols, 1, 16, 13, signed, "MONOCHROME2"))
@@ -737,7 +735,7 @@ def test_second_siz_never_reaches_openjph():
     twice = cs[:4 + lsiz] + siz + cs[4 + lsiz:]
     info = dc.FrameInfo(HTR, 32, 40, 1, 16, 16, 0, "MONOCHROME2")
     out = np.empty(info.shape, info.dtype)
-    _j2k.decode_into(cs, out, info, engine="openjph", fallback=False)
+    _j2k.decode_into(cs, info, out, engine="openjph", fallback=False)
     np.testing.assert_array_equal(out, arr)
     with pytest.raises(dc.DecodeError, match="a second FF51 marker segment"):
-        _j2k.decode_into(twice, out, info, engine="openjph", fallback=False)
+        _j2k.decode_into(twice, info, out, engine="openjph", fallback=False)

@@ -18,7 +18,7 @@ import dicomcodecs as dc
 from dicomcodecs import _jpegls
 from dicomcodecs.registry import get_decoder, get_encoder
 
-from .conftest import find_testfile, frames_of, require_tool, write_native
+from .conftest import find_testfile, frames_of, require_tool, smooth_image, write_native
 
 LOSSLESS = "1.2.840.10008.1.2.4.80"
 NEAR = "1.2.840.10008.1.2.4.81"
@@ -41,17 +41,7 @@ def max_err(a: np.ndarray, b: np.ndarray) -> int:
 def smooth(rng, shape, bits: int, signed: bool) -> np.ndarray:
     """Image-like samples of `bits` bits (so JPEG-LS has something to predict)
     with noise, spanning the whole range including both ends."""
-    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-    rows, cols = shape[:2]
-    y, x = np.mgrid[0:rows, 0:cols]
-    base = (np.sin(x / 7.0) + np.cos(y / 5.0) + 2) / 4 * (hi - lo) + lo
-    if len(shape) == 3:
-        base = np.stack([base, base[::-1], base[:, ::-1]][:shape[2]], axis=-1)
-    noise = rng.integers(-3, 4, shape)
-    arr = np.clip(np.rint(base) + noise, lo, hi).astype(np.int64)
-    arr.flat[0], arr.flat[-1] = lo, hi
-    dtype = f"{'i' if signed else 'u'}{1 if bits <= 8 else 2}"
-    return arr.astype(dtype)
+    return smooth_image(rng, shape, bits, signed, 3)
 
 
 # ------------------------------------------------------------ the registry
@@ -396,7 +386,7 @@ def test_planar_output_and_input_layouts():
     for ilv in ("none", "line", "sample"):
         frame = dc.encode_frame(arr, LOSSLESS, bits_stored=10, interleave=ilv)
         planes = np.empty((3, 9, 14), np.uint16)
-        codec.decode_into(frame, info, planes, planar=1)
+        codec.decode_into(frame, info, planes, planar_configuration=1)
         np.testing.assert_array_equal(planes, arr.transpose(2, 0, 1))
         np.testing.assert_array_equal(dc.decode_frame(frame, info), arr)
     planar_frame = _jpegls.encode(np.ascontiguousarray(arr.transpose(2, 0, 1)), info,

@@ -113,7 +113,7 @@ def test_conformance_stream_through_the_public_api(name):
         np.testing.assert_array_equal(out, refs[..., 0] if spp == 1 else refs)
         if spp == 3:
             planes = np.empty((3, h["height"], h["width"]), out.dtype)
-            dc.registry.get_decoder(NEAR).decode_into(data, info, planes, planar=1)
+            dc.registry.get_decoder(NEAR).decode_into(data, info, planes, planar_configuration=1)
             np.testing.assert_array_equal(planes, np.moveaxis(refs, -1, 0))
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import dicomcodecs as dc
 from dicomcodecs import _jxl
+from dicomcodecs.families import jxl as jxl_codecs
 from dicomcodecs.cli import main as cli_main
 
 from .conftest import find_testfile, frames_of, require_tool, write_native
@@ -301,7 +302,7 @@ def test_lossy_distance_quality_and_effort():
         assert psnr(dc.decode_frame(enc, fi), arr, 8) > (40 if d <= 1 else 30)
     assert sizes[0.5] > sizes[1.0] > sizes[4.0]
     # quality 90 is cjxl's distance 1
-    assert _jxl.distance_for_quality(90) == pytest.approx(1.0)
+    assert jxl_codecs.distance_for_quality(90) == pytest.approx(1.0)
     q90 = dc.encode_frame(arr, JXL, quality=90)
     assert abs(len(q90) - sizes[1.0]) <= sizes[1.0] // 20
     assert np.array_equal(dc.decode_frame(dc.encode_frame(arr, JXL, quality=100), fi), arr)

@@ -83,13 +83,13 @@ def test_decode_through_pydicom_matches_uncompressed(registered, name, reference
 def test_pixel_array_goes_through_dicomcodecs(registered, monkeypatch):
     calls = []
     codec = dc.registry.get_decoder(RLELossless)
-    original = codec.pydicom_decode  # the RLE codec's entry for the plugin
+    original = codec.decode_into  # the RLE codec, reached through pydicom/decoder.py
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(codec, "pydicom_decode", counting)
+    monkeypatch.setattr(codec, "decode_into", counting)
     ds = pydicom.dcmread(find_testfile("SC_rgb_rle_2frame.dcm"))
     ref = pydicom.dcmread(find_testfile("SC_rgb_2frame.dcm")).pixel_array
     np.testing.assert_array_equal(ds.pixel_array, ref)
@@ -250,7 +250,7 @@ def test_buffers_are_bytearrays_as_pydicom_documents(syntax, registered):
     """pydicom's Decoder.as_buffer/iter_buffer return what the plugin gives;
     its contract says bytes or bytearray (one frame: the plugin's own
     buffer, passed through), for every codec family (the RLE
-    and JPEG ones answer through their own pydicom_decode hooks)."""
+    and JPEG ones answer through their own hooks in pydicom/decoder.py)."""
     from .conftest import write_native
 
     rng = np.random.default_rng(3)

@@ -4,24 +4,10 @@
  * deflated, inflated back (must match), and packed/unpacked as one-bit
  * samples from an odd bit offset (must match). Buffers are heap copies of
  * exactly the size the code is told, so AddressSanitizer sees any overrun. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_common.h"
 #include "../deflate/dc_deflate.h"
 
-static void check_error(int rc, const dc_error *err)
-{
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_deflate: status %d outside dc_status\n", rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_deflate: status %d without an error message\n", rc);
-        abort();
-    }
-}
+static void check_error(int rc, const dc_error *err) { fuzz_check("fuzz_deflate", NULL, rc, err); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,10 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *src = data + 4;
     size_t srclen = size - 4;
 
-    uint8_t *copy = malloc(srclen ? srclen : 1u);
+    uint8_t *copy = fuzz_copy(src, srclen);
     uint8_t *frame = malloc(fsize);
-    if (copy == NULL || frame == NULL) abort();
-    if (srclen) memcpy(copy, src, srclen);
+    if (frame == NULL) abort();
     dc_error err;
     err.msg[0] = '\0';
     int rc = dc_deflate_decode(srclen ? copy : NULL, srclen, frame, fsize, &err);

@@ -9,10 +9,7 @@
  * under the sanitizers too. Output
  * buffers are heap blocks of exactly the size given, so AddressSanitizer sees
  * any overrun. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_common.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -33,14 +30,7 @@
 
 static void check_error(const char *who, int rc, const dc_error *err)
 {
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_j2k: %s: status %d outside dc_status\n", who, rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_j2k: %s: status %d without an error message\n", who, rc);
-        abort();
-    }
+    fuzz_check("fuzz_j2k", who, rc, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,10 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     uint8_t ctl = data[size - 1];
-    uint8_t *copy = malloc(size);
-    if (!copy)
-        abort();
-    memcpy(copy, data, size);
+    uint8_t *copy = fuzz_copy(data, size);
 
     dc_j2k_info info;
     dc_error err;

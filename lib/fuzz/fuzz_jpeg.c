@@ -10,16 +10,16 @@
 #include <string.h>
 
 #include "../common/dc_common.h"
-#include "../jpeg/dc_jpeg.h"
+#include "../jpeg/ljpeg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    dc_jpeg_info info;
+    dc_ljpeg_info info;
     dc_error err;
     err.msg[0] = '\0';
-    if (dc_jpeg_read_header(data, size, &info, &err) != DC_OK) return 0;
+    if (dc_ljpeg_read_header(data, size, &info, &err) != DC_OK) return 0;
     if (info.rows == 0 || info.columns == 0 || info.components == 0 || info.components > 4) return 0;
     uint64_t n = (uint64_t)info.rows * info.columns * info.components;
     if (n > (uint64_t)4096 * 4096 * 4) return 0;
@@ -41,21 +41,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static const unsigned flag_sets[4] = {
         0,
-        DC_JPEG_FLAG_ALLOW_TRUNCATED,
-        DC_JPEG_FLAG_CORNELL | DC_JPEG_FLAG_PRED6_WRAP | DC_JPEG_FLAG_ALLOW_TRUNCATED,
-        DC_JPEG_FLAG_NO_CORNELL_AUTO,
+        DC_LJPEG_FLAG_ALLOW_TRUNCATED,
+        DC_LJPEG_FLAG_CORNELL | DC_LJPEG_FLAG_PRED6_WRAP | DC_LJPEG_FLAG_ALLOW_TRUNCATED,
+        DC_LJPEG_FLAG_NO_CORNELL_AUTO,
     };
     for (int i = 0; i < 4; i++) {
         f.planar_configuration = (uint32_t)(i & 1);
         f.pixel_representation = (uint32_t)((i >> 1) & 1);
         err.msg[0] = '\0';
-        int st = dc_jpeg_decode(data, size, dst, len, &f, flag_sets[i], &err);
+        int st = dc_ljpeg_decode(data, size, dst, len, &f, flag_sets[i], &err);
         /* every failure must carry a message */
         if (st != DC_OK && err.msg[0] == '\0') abort();
     }
     /* a too-small buffer must be refused, not overrun */
     err.msg[0] = '\0';
-    if (dc_jpeg_decode(data, size, dst, len - 1, &f, 0, &err) != DC_ERR_OUTPUT_TOO_SMALL) abort();
+    if (dc_ljpeg_decode(data, size, dst, len - 1, &f, 0, &err) != DC_ERR_OUTPUT_TOO_SMALL) abort();
     /* 16-bit output for an 8-bit stream */
     if (f.bits_allocated == 8 && n <= (uint64_t)1 << 20) {
         f.bits_allocated = 16;
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *d16 = (uint8_t *)malloc(len16);
         if (d16) {
             err.msg[0] = '\0';
-            (void)dc_jpeg_decode(data, size, d16, len16, &f, DC_JPEG_FLAG_ALLOW_TRUNCATED, &err);
+            (void)dc_ljpeg_decode(data, size, d16, len16, &f, DC_LJPEG_FLAG_ALLOW_TRUNCATED, &err);
             free(d16);
         }
     }

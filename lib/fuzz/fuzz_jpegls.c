@@ -13,11 +13,7 @@
  *
  * Build: clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/fuzz/fuzz_jpegls.c
  *        lib/jpegls/jls_*.c lib/jpegls/dc_jpegls.c lib/common/dc_common.c */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_common.h"
 #include "../jpegls/dc_jpegls.h"
 
 #define MAX_SAMPLES (1u << 20)
@@ -49,14 +45,7 @@ static void guarded_check_free(uint8_t *p, size_t n, const char *what)
 
 static void check_error(const char *what, int rc, const dc_error *err)
 {
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_jpegls: %s: status %d outside dc_status\n", what, rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_jpegls: %s: status %d without an error message\n", what, rc);
-        abort();
-    }
+    fuzz_check("fuzz_jpegls", what, rc, err);
 }
 
 /* Decodes into a guarded copy of dst (dstlen bytes), copied back on success. */

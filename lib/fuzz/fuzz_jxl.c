@@ -4,24 +4,10 @@
  * a header, decoded to that frame, and asked for its JPEG, and also checked
  * as a JPEG bitstream for recompression. libjxl itself is not instrumented:
  * this catches our reads and writes, the output size checks and leaks. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_common.h"
 #include "../jxl/dc_jxl.h"
 
-static void check_error(int rc, const dc_error *err)
-{
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_jxl: status %d outside dc_status\n", rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_jxl: status %d without an error message\n", rc);
-        abort();
-    }
-}
+static void check_error(int rc, const dc_error *err) { fuzz_check("fuzz_jxl", NULL, rc, err); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,9 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.pixel_representation = (data[2] >> 2) & 1u;
     f.planar_configuration = 0;
     size_t srclen = size - 4;
-    uint8_t *src = malloc(srclen ? srclen : 1u);
-    if (src == NULL) abort();
-    if (srclen) memcpy(src, data + 4, srclen);
+    uint8_t *src = fuzz_copy(data + 4, srclen);
 
     dc_error err;
     err.msg[0] = '\0';

@@ -3,32 +3,17 @@
  * frame with both segment orders, then encoded as pixels and decoded back,
  * which must reproduce them exactly. Buffers are heap copies of exactly the
  * size the codec is told, so AddressSanitizer sees any overrun. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_common.h"
 #include "../rle/dc_rle.h"
 
-static void check_error(int rc, const dc_error *err)
-{
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_rle: status %d outside dc_status\n", rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_rle: status %d without an error message\n", rc);
-        abort();
-    }
-}
+static void check_error(int rc, const dc_error *err) { fuzz_check("fuzz_rle", NULL, rc, err); }
 
 static void decode_any(const uint8_t *src, size_t srclen, const dc_frame *f, size_t fsize)
 {
     static const unsigned flags[2] = {0u, DC_RLE_LSB_FIRST};
-    uint8_t *copy = malloc(srclen ? srclen : 1u);
+    uint8_t *copy = fuzz_copy(src, srclen);
     uint8_t *dst = malloc(fsize);
-    if (copy == NULL || dst == NULL) abort();
-    if (srclen) memcpy(copy, src, srclen);
+    if (dst == NULL) abort();
     for (int k = 0; k < 2; k++) {
         dc_error err;
         err.msg[0] = '\0';

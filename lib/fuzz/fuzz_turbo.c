@@ -10,27 +10,13 @@
  *       lib/fuzz/fuzz_turbo.c lib/jpeg/dc_turbo.c lib/common/dc_common.c lib/common/dc_color.c \
  *       $(pkg-config --cflags --libs libjpeg) -o fuzz_turbo
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_common.h"
 #include "../common/dc_common.h"
 #include "../jpeg/dc_turbo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int rc, const dc_error *err)
-{
-    if (rc < DC_OK || rc > DC_ERR_ENGINE) {
-        fprintf(stderr, "fuzz_turbo: status %d outside dc_status\n", rc);
-        abort();
-    }
-    if (rc != DC_OK && (err->msg[0] == '\0' || memchr(err->msg, '\0', sizeof err->msg) == NULL)) {
-        fprintf(stderr, "fuzz_turbo: status %d without an error message\n", rc);
-        abort();
-    }
-}
+static void check(int rc, const dc_error *err) { fuzz_check("fuzz_turbo", NULL, rc, err); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,9 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dc_error err;
     if (size == 0) return 0;
     /* an exact-size heap copy, so reads past the end are caught */
-    uint8_t *src = (uint8_t *)malloc(size);
-    if (!src) return 0;
-    memcpy(src, data, size);
+    uint8_t *src = fuzz_copy(data, size);
     err.msg[0] = '\0';
     int rc = dc_turbo_read_header(src, size, &info, &err);
     check(rc, &err);

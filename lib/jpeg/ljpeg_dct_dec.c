@@ -143,7 +143,7 @@ int lj_dct_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame *fr,
 {
     const int ns = sc->ns;
     const int P = fr->precision;
-    const int allow_trunc = (flags & DC_JPEG_FLAG_ALLOW_TRUNCATED) != 0;
+    const int allow_trunc = (flags & DC_LJPEG_FLAG_ALLOW_TRUNCATED) != 0;
     /* Ss, Se, Ah, Al must be 0, 63, 0, 0 here; some encoders write other
      * values (pydicom's JPEG-lossy.dcm has Se=0) and libjpeg only warns,
      * so they are ignored: a sequential scan always codes all 64. */

@@ -185,7 +185,7 @@ static void emit_block(lj_writer *w, const int16_t *q, int32_t *pred, const lj_e
     if (run) lj_put_bits(w, act->code[0x00], act->size[0x00]);
 }
 
-int lj_encode_dct(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_jpeg_params *p, lj_writer *w,
+int lj_encode_dct(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_ljpeg_params *p, lj_writer *w,
                   dc_error *err)
 {
     (void)srclen;

@@ -1,4 +1,4 @@
-/* ljpeg_decode.c: dc_jpeg_decode: walks the markers of one frame, runs the
+/* ljpeg_decode.c: dc_ljpeg_decode: walks the markers of one frame, runs the
  * lossless or DCT scan decoder for each SOS, then writes the components
  * into the caller's buffer (upsampling, point transform, sign extension,
  * interleaving). Also retries 16-bit lossless with the Cornell reading. */
@@ -358,14 +358,14 @@ static int decode_once(const uint8_t *src, size_t srclen, uint8_t *dst, const dc
         }
         if (st) {
             /* a damaged segment after the image data is harmless */
-            if (nscans > 0 && (flags & DC_JPEG_FLAG_ALLOW_TRUNCATED)) {
+            if (nscans > 0 && (flags & DC_LJPEG_FLAG_ALLOW_TRUNCATED)) {
                 ended = 1;
                 break;
             }
             return st;
         }
     }
-    const int allow = (flags & DC_JPEG_FLAG_ALLOW_TRUNCATED) != 0;
+    const int allow = (flags & DC_LJPEG_FLAG_ALLOW_TRUNCATED) != 0;
     if (!have_frame)
         return dc_fail(err, ended ? DC_ERR_TRUNCATED : DC_ERR_CORRUPT, "JPEG: no frame header (SOF) before %s",
                        ended ? "the end of input" : "EOI");
@@ -388,7 +388,7 @@ static void free_ctx(dec_ctx *c)
     c->scratch = NULL;
 }
 
-int dc_jpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen, const dc_frame *f, unsigned flags,
+int dc_ljpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen, const dc_frame *f, unsigned flags,
                    dc_error *err)
 {
     if (src == NULL || dst == NULL || f == NULL)
@@ -411,11 +411,11 @@ int dc_jpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstle
     int suspect = c->cornell_suspect && c->lossless && c->fr.precision == 16;
     int clean = c->clean;
     free_ctx(c);
-    if (suspect && !(flags & (DC_JPEG_FLAG_CORNELL | DC_JPEG_FLAG_NO_CORNELL_AUTO)) && (st != DC_OK || !clean)) {
+    if (suspect && !(flags & (DC_LJPEG_FLAG_CORNELL | DC_LJPEG_FLAG_NO_CORNELL_AUTO)) && (st != DC_OK || !clean)) {
         dc_error err2;
         err2.msg[0] = '\0';
         memset(c, 0, sizeof *c);
-        int st2 = decode_once(src, srclen, dst, f, flags | DC_JPEG_FLAG_CORNELL, c, &err2);
+        int st2 = decode_once(src, srclen, dst, f, flags | DC_LJPEG_FLAG_CORNELL, c, &err2);
         int clean2 = c->clean;
         free_ctx(c);
         if (st2 == DC_OK && clean2) {

@@ -1,4 +1,4 @@
-/* ljpeg_encode.c: dc_jpeg_encode / dc_jpeg_encode_bound and the lossless
+/* ljpeg_encode.c: dc_ljpeg_encode / dc_ljpeg_encode_bound and the lossless
  * encoder (T.81 Annex H, process 14): predictor 1-7, point transform,
  * optimised Huffman tables (two passes), restart intervals, 1-4 components
  * in one interleaved scan. */
@@ -27,7 +27,7 @@ static int check_common(const uint8_t *src, size_t srclen, const dc_frame *f, dc
     return DC_OK;
 }
 
-size_t dc_jpeg_encode_bound(const dc_frame *f, const dc_jpeg_params *p)
+size_t dc_ljpeg_encode_bound(const dc_frame *f, const dc_ljpeg_params *p)
 {
     if (f == NULL || p == NULL) return 0;
     if (f->rows == 0 || f->columns == 0 || f->rows > 65535 || f->columns > 65535) return 0;
@@ -53,7 +53,7 @@ size_t dc_jpeg_encode_bound(const dc_frame *f, const dc_jpeg_params *p)
     return header + blocks * 482 + rst * 4;
 }
 
-int dc_jpeg_encode(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_jpeg_params *p, uint8_t *dst,
+int dc_ljpeg_encode(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_ljpeg_params *p, uint8_t *dst,
                    size_t dstcap, size_t *dstlen, dc_error *err)
 {
     if (f == NULL || p == NULL || dst == NULL || dstlen == NULL)
@@ -201,7 +201,7 @@ static void row_diffs_inner(const ll_enc *e, const uint16_t *cur, const uint16_t
     }
 }
 
-int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_jpeg_params *p, lj_writer *w,
+int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f, const dc_ljpeg_params *p, lj_writer *w,
                        dc_error *err)
 {
     (void)srclen;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dc_jpeg.h"
+#include "ljpeg.h"
 
 #if defined(__GNUC__)
 #define LJ_INLINE static inline __attribute__((always_inline))
@@ -300,9 +300,9 @@ void lj_ehuff_build(lj_ehuff *e);
 void lj_put_dht(lj_writer *w, int tc, int th, const lj_ehuff *e);
 
 int lj_encode_lossless(const uint8_t *src, size_t srclen, const dc_frame *f,
-                       const dc_jpeg_params *p, lj_writer *w, dc_error *err);
+                       const dc_ljpeg_params *p, lj_writer *w, dc_error *err);
 int lj_encode_dct(const uint8_t *src, size_t srclen, const dc_frame *f,
-                  const dc_jpeg_params *p, lj_writer *w, dc_error *err);
+                  const dc_ljpeg_params *p, lj_writer *w, dc_error *err);
 
 /* Category (SSSS) of a difference: number of bits of |v|. */
 LJ_INLINE int lj_category(int32_t v)

@@ -88,7 +88,7 @@ static int decode_mcus(ll_state *st, const lj_huff *const *hs, int ns, int32_t *
 /* ---- undifferencing ------------------------------------------------------- */
 
 /* Predictor ids 1..7 (T.81 Table H.1); 15..17 are 5..7 computed on samples
- * cast to int16 (DC_JPEG_FLAG_PRED6_WRAP; 4 is the same modulo 2^16). */
+ * cast to int16 (DC_LJPEG_FLAG_PRED6_WRAP; 4 is the same modulo 2^16). */
 LJ_INLINE int predict(int pred, int ra, int rb, int rc)
 {
     switch (pred) {
@@ -236,7 +236,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
     const int ns = sc->ns;
     const int P = fr->precision;
     const int pt = sc->al;
-    const int allow_trunc = (flags & DC_JPEG_FLAG_ALLOW_TRUNCATED) != 0;
+    const int allow_trunc = (flags & DC_LJPEG_FLAG_ALLOW_TRUNCATED) != 0;
     if (sc->ss < 1 || sc->ss > 7)
         return dc_fail(err, DC_ERR_CORRUPT, "lossless JPEG scan: predictor selection value %d (1..7 allowed)", sc->ss);
     if (pt >= P)
@@ -256,7 +256,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
     const uint32_t W = ns > 1 ? fr->x : c0->w;
     const uint32_t H = ns > 1 ? fr->y : c0->hgt;
     int pred = sc->ss;
-    if ((flags & DC_JPEG_FLAG_PRED6_WRAP) && pred >= 5) pred += 10;
+    if ((flags & DC_LJPEG_FLAG_PRED6_WRAP) && pred >= 5) pred += 10;
     const int initial = 1 << (P - pt - 1);
     const uint32_t ri = (uint32_t)t->restart_interval;
 
@@ -272,7 +272,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
     memset(&st, 0, sizeof st);
     lj_bits_init(&st.b, src + *pos, src + len);
     st.flags = flags;
-    st.cornell = (flags & DC_JPEG_FLAG_CORNELL) != 0;
+    st.cornell = (flags & DC_LJPEG_FLAG_CORNELL) != 0;
     int status = DC_OK;
     int truncated = 0;
     uint32_t togo = ri;

@@ -1,5 +1,5 @@
 /* ljpeg_parse.c: the JPEG marker parser shared by the lossless and DCT
- * decoders (T.81 Annex B), and dc_jpeg_read_header. */
+ * decoders (T.81 Annex B), and dc_ljpeg_read_header. */
 #include "ljpeg_internal.h"
 
 #include <stdio.h>
@@ -280,7 +280,7 @@ static int process_of(int sof, int precision)
     }
 }
 
-static int read_header(const uint8_t *src, size_t srclen, dc_jpeg_info *info, lj_tables *tp, dc_error *err)
+static int read_header(const uint8_t *src, size_t srclen, dc_ljpeg_info *info, lj_tables *tp, dc_error *err)
 {
     if (src == NULL || info == NULL) return dc_fail(err, DC_ERR_INVALID_ARG, "JPEG header: NULL argument");
     memset(info, 0, sizeof *info);
@@ -351,7 +351,7 @@ static int read_header(const uint8_t *src, size_t srclen, dc_jpeg_info *info, lj
     return DC_OK;
 }
 
-int dc_jpeg_read_header(const uint8_t *src, size_t srclen, dc_jpeg_info *info, dc_error *err)
+int dc_ljpeg_read_header(const uint8_t *src, size_t srclen, dc_ljpeg_info *info, dc_error *err)
 {
     /* the tables are large (Huffman lookups): keep them off the stack */
     lj_tables *t = (lj_tables *)calloc(1, sizeof(lj_tables));

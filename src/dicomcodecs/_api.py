@@ -11,7 +11,7 @@ from ._encaps import encapsulate, fragments_from_buffer, fragments_from_file, fr
 from ._errors import DecodeError, EncodeError, FrameIndexError, InvalidInputError
 from ._info import FrameInfo
 from ._scratch import trim_heap
-from ._uids import BIG_ENDIAN, NATIVE, SYNTAXES, describe, resolve
+from ._uids import BIG_ENDIAN, EXPLICIT_LE, NATIVE, SYNTAXES, describe, resolve
 from .registry import get_decoder, get_encoder
 
 _COLOUR = {"RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"}
@@ -75,16 +75,16 @@ def _decode_many(codec: Any, source: Any, indices: Sequence[int], info: FrameInf
     workers; cores left idle by too few frames go to the engine's own threads
     where the codec has them (OpenJPEG)."""
     n = len(indices)
-    kwargs: dict[str, Any] = {}
-    if getattr(codec, "supports_engine_threads", False):
-        wanted = _threads.check_threads(threads)
-        if wanted > n:
-            kwargs["engine_threads"] = wanted // max(1, n)
+    share = _threads.engine_threads(codec, n, threads)
 
     def one(k: int) -> None:
         i = indices[k]
-        codec.decode_into(source(i), info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i,
-                          **kwargs)
+        src = source(i)
+        if share:
+            codec.decode_into(src, info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i,
+                              engine_threads=_threads.engine_threads_for(codec, share, src))
+        else:
+            codec.decode_into(src, info, out[k], as_rgb=as_rgb, reduce=reduce, frame=i)
 
     try:
         _threads.run(one, n, threads)
@@ -860,7 +860,7 @@ def decompress(ds: Any, *, threads: int | None = None, as_rgb: bool = True) -> A
     for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
         if kw in ds:
             del ds[kw]
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds.file_meta.TransferSyntaxUID = EXPLICIT_LE
     ds.PhotometricInterpretation = pi
     if info.samples_per_pixel > 1:
         ds.PlanarConfiguration = 0

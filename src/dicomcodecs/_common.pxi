@@ -8,7 +8,8 @@ import numpy as np
 from dicomcodecs._errors import (CodecMemoryError, DecodeError, EncodeError, InvalidInputError,
                                  OutputTooSmallError)
 
-# Keep in sync with enum dc_status in lib/common/dc_common.h.
+# One cause per status of enum dc_status in lib/common/dc_common.h;
+# tests/test_errors.py checks the two against each other.
 _CAUSES = {
     DC_ERR_CORRUPT: "corrupt data",
     DC_ERR_TRUNCATED: "truncated data",
@@ -60,12 +61,6 @@ cdef void _postprocess(uint8_t *px, const dc_frame *f, bint ybr_to_rgb) noexcept
     if ybr_to_rgb and f.bits_allocated == 8 and f.samples_per_pixel == 3 \
             and f.planar_configuration == 0:
         dc_ybr_full_to_rgb_u8(px, npix)
-
-
-def _wants_rgb(info, bint as_rgb):
-    """Whether a decoder should turn this frame's YBR_FULL(_422) into RGB."""
-    return (as_rgb and info.samples_per_pixel == 3
-            and info.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"))
 
 
 cdef const uint8_t[::1] _as_bytes(src):

@@ -1,14 +1,10 @@
 # cython: language_level=3
 """_deflate: binds lib/deflate, Deflated Image Frame Compression (PS3.5
-A.4.13) through libdeflate, and the one-bit packing Bits Allocated 1 needs."""
+A.4.13) through libdeflate, and the one-bit packing Bits Allocated 1 needs.
+Thin: the Codec lives in dicomcodecs/families/deflate.py."""
 include "_common.pxi"
 from dc_deflate cimport *
 
-from dicomcodecs.registry import Codec
-
-CODEC = "Deflated Image Frame Compression"
-DEFLATE = "1.2.840.10008.1.2.8.1"
-DEFAULT_LEVEL = 6
 
 
 def version():
@@ -52,9 +48,11 @@ def pack_bits(arr, uint8_t[::1] dst, size_t bit):
         _raise(rc, &err, "Bits Allocated 1", None, False)
 
 
-def decode_into(const uint8_t[::1] src, out, info, *, object frame=None, bint ybr_to_rgb=False):
+def decode_into(src, info, out, *, bint ybr_to_rgb=False,
+                str label="Deflated Image Frame Compression", object frame=None):
     """Inflate one frame into `out` (C-contiguous, sized for `info`,
     interleaved); Bits Allocated 1 comes out one 0/1 byte a sample."""
+    cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_frame f
     cdef dc_error err
     err.msg[0] = 0
@@ -65,14 +63,14 @@ def decode_into(const uint8_t[::1] src, out, info, *, object frame=None, bint yb
     # Packed and planar frames are inflated aside, then spread into out.
     cdef uint8_t[::1] tmp = np.empty(packed_size(info), np.uint8) if (bits1 or planar) else dst
     cdef int rc
-    cdef size_t srclen = src.shape[0]
-    cdef const uint8_t *sp = &src[0] if srclen else NULL
+    cdef size_t srclen = s.shape[0]
+    cdef const uint8_t *sp = &s[0] if srclen else NULL
     with nogil:
         rc = dc_deflate_decode(sp, srclen, &tmp[0], tmp.shape[0], &err)
         if rc == DC_OK and bits1:
             rc = dc_bits_unpack(&tmp[0], tmp.shape[0], 0, &dst[0], dst.shape[0], &err)
     if rc != DC_OK:
-        _raise(rc, &err, CODEC, frame, True)
+        _raise(rc, &err, label, frame, True)
     if bits1:
         return
     if planar:
@@ -83,7 +81,8 @@ def decode_into(const uint8_t[::1] src, out, info, *, object frame=None, bint yb
         _postprocess(&dst[0], &f, ybr_to_rgb)
 
 
-def encode(arr, info, *, int level=DEFAULT_LEVEL, object frame=None):
+def encode(arr, info, *, int level, str label="Deflated Image Frame Compression",
+           object frame=None):
     """Deflate one frame held in `arr` (C-contiguous, interleaved; one 0/1
     byte a sample for Bits Allocated 1), padded to even length."""
     cdef dc_error err
@@ -97,7 +96,7 @@ def encode(arr, info, *, int level=DEFAULT_LEVEL, object frame=None):
         src = arr.reshape(-1).view(np.uint8)
     cdef size_t bound = dc_deflate_encode_bound(src.shape[0])
     if bound == 0:
-        raise EncodeError(CODEC, frame, f"a frame of {src.shape[0]} bytes is too large")
+        raise EncodeError(label, frame, f"a frame of {src.shape[0]} bytes is too large")
     out = bytearray(bound)
     cdef uint8_t[::1] dst = out
     cdef size_t n = 0
@@ -105,53 +104,7 @@ def encode(arr, info, *, int level=DEFAULT_LEVEL, object frame=None):
     with nogil:
         rc = dc_deflate_encode(&src[0], src.shape[0], &dst[0], bound, &n, level, &err)
     if rc != DC_OK:
-        _raise(rc, &err, CODEC, frame, False)
+        _raise(rc, &err, label, frame, False)
     del dst
     del out[n:]
     return bytes(out)
-
-
-class DeflateCodec(Codec):
-    """Deflated Image Frame Compression (PS3.5 A.4.13): each frame a raw
-    Deflate stream of its native bytes, through libdeflate."""
-
-    name = CODEC
-    engine = "libdeflate"
-    transfer_syntaxes = (DEFLATE,)
-    encode_syntaxes = (DEFLATE,)
-    encode_options = frozenset({"level"})
-
-    def engine_version(self):
-        return version()
-
-    def output_spec(self, info, *, as_rgb=True, reduce=0):
-        if info.bits_allocated == 1 and info.pixel_representation:
-            raise DecodeError(CODEC, None, "Bits Allocated 1 data cannot be signed")
-        return Codec.output_spec(self, info, as_rgb=as_rgb, reduce=reduce)
-
-    def decode_into(self, src, info, out, *, as_rgb=True, reduce=0, frame=None):
-        if reduce:
-            self.output_spec(info, reduce=reduce)
-        decode_into(_as_bytes(src), out, info, frame=frame,
-                    ybr_to_rgb=_wants_rgb(info, as_rgb))
-
-    def encode(self, arr, info, *, frame=None, level=DEFAULT_LEVEL):
-        if isinstance(level, bool) or not isinstance(level, (int, np.integer)) \
-                or not 0 <= level <= 12:
-            raise EncodeError(CODEC, frame, f"level={level!r}: use an integer 0 (stored) "
-                              "to 12 (smallest, slowest); the default is 6")
-        if info.bits_allocated == 1 and info.bits_stored != 1:
-            raise EncodeError(CODEC, frame, f"Bits Allocated 1 needs Bits Stored 1, "
-                              f"not {info.bits_stored}")
-        if info.bits_allocated == 1 and (arr > 1).any():
-            raise EncodeError(CODEC, frame, "Bits Allocated 1 samples must be 0 or 1")
-        return encode(arr, info, level=int(level), frame=frame)
-
-    def encoded_attributes(self, info, **options):
-        return {"photometric_interpretation": info.photometric_interpretation,
-                "planar_configuration": 0, "lossy": False}
-
-
-def codecs():
-    """The Codec objects this extension provides, for _builtin to register."""
-    return [DeflateCodec()]

@@ -8,10 +8,11 @@ import struct
 from typing import Any, Sequence
 
 from ._errors import DecodeError
+from ._uids import JPEG_FAMILY_PREFIX
 
 _ITEM = b"\xfe\xff\x00\xe0"
 _SEQ_END = b"\xfe\xff\xdd\xe0"
-_JPEG_FAMILY_PREFIX = "1.2.840.10008.1.2.4."
+_JPEG_FAMILY_PREFIX = JPEG_FAMILY_PREFIX
 
 
 class Fragments:

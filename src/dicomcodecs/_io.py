@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable
 
 from ._errors import InvalidInputError
+from ._uids import BIG_ENDIAN, DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE
 
 ACCEPTED = ("a path (str or os.PathLike), a binary file object, bytes holding a whole DICOM "
             "file (as DICOMweb returns it) or a pydicom Dataset")
 
 _PIXEL_TAG = {"little": b"\xe0\x7f\x10\x00", "big": b"\x7f\xe0\x00\x10"}
-_DEFLATED = "1.2.840.10008.1.2.1.99"
-_BIG_ENDIAN = "1.2.840.10008.1.2.2"
+_DEFLATED = DEFLATED_LE
+_BIG_ENDIAN = BIG_ENDIAN
 _BYTES = (bytes, bytearray, memoryview)
 
 
@@ -170,8 +171,8 @@ def _dcmread(fp: Any, name: str, size: int, *, stop_before_pixels: bool,
             raise refuse(f"truncated: the file ends at byte {size}, inside its file meta "
                          "information")
         if force and implicit is not None:
-            meta.TransferSyntaxUID = ("1.2.840.10008.1.2" if implicit else
-                                      "1.2.840.10008.1.2.1" if little else _BIG_ENDIAN)
+            meta.TransferSyntaxUID = (IMPLICIT_LE if implicit else
+                                      EXPLICIT_LE if little else _BIG_ENDIAN)
         elif force:
             raise refuse("no Transfer Syntax UID in the file and its encoding is unknown")
     return ds

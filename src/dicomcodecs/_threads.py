@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,6 +63,28 @@ def resolve_threads(threads: int | None, n_items: int) -> int:
     """How many workers to run for `n_items`: check_threads, capped by the
     items and the pool size."""
     return max(1, min(check_threads(threads), n_items, _MAX_WORKERS))
+
+
+def engine_threads(codec: Any, n_frames: int, threads: int | None) -> int:
+    """The one rule sharing threads between frames and an engine, for the API
+    and the pydicom plugin alike: frames go to `threads` workers first; the
+    cores fewer frames leave idle go to each frame's engine, where the codec
+    has threads of its own (``supports_engine_threads``). Returns the
+    ``engine_threads`` to pass to ``decode_into`` (0: none to give). A codec
+    whose engine threads pay off only on big frames says so with
+    ``engine_threads_min_bytes``; apply it per frame with engine_threads_for."""
+    if not getattr(codec, "supports_engine_threads", False):
+        return 0
+    wanted = check_threads(threads)
+    return wanted // max(1, n_frames) if wanted > n_frames else 0
+
+
+def engine_threads_for(codec: Any, share: int, src: Any) -> int:
+    """`share` (from engine_threads) for one frame of encoded bytes `src`:
+    0 when the frame is smaller than the codec's engine_threads_min_bytes."""
+    if share and memoryview(src).nbytes < getattr(codec, "engine_threads_min_bytes", 0):
+        return 0
+    return share
 
 
 def run(fn: Callable[[int], None], n_items: int, threads: int | None) -> None:

@@ -1,15 +1,15 @@
-# Declarations of lib/jpeg/dc_jpeg.h (our lossless / 12-bit JPEG codec) and
+# Declarations of lib/jpeg/ljpeg.h (our lossless / 12-bit JPEG codec) and
 # lib/jpeg/dc_turbo.h (the libjpeg-turbo glue); no logic here.
 from libc.stdint cimport uint8_t, uint32_t
 from dc_common cimport dc_error, dc_frame
 
-cdef extern from "jpeg/dc_jpeg.h" nogil:
-    unsigned DC_JPEG_FLAG_PRED6_WRAP
-    unsigned DC_JPEG_FLAG_CORNELL
-    unsigned DC_JPEG_FLAG_NO_CORNELL_AUTO
-    unsigned DC_JPEG_FLAG_ALLOW_TRUNCATED
+cdef extern from "jpeg/ljpeg.h" nogil:
+    unsigned DC_LJPEG_FLAG_PRED6_WRAP
+    unsigned DC_LJPEG_FLAG_CORNELL
+    unsigned DC_LJPEG_FLAG_NO_CORNELL_AUTO
+    unsigned DC_LJPEG_FLAG_ALLOW_TRUNCATED
 
-    ctypedef struct dc_jpeg_info:
+    ctypedef struct dc_ljpeg_info:
         uint32_t rows
         uint32_t columns
         uint32_t components
@@ -26,12 +26,12 @@ cdef extern from "jpeg/dc_jpeg.h" nogil:
         int has_adobe
         int adobe_transform
 
-    int dc_jpeg_read_header(const uint8_t *src, size_t srclen, dc_jpeg_info *info,
+    int dc_ljpeg_read_header(const uint8_t *src, size_t srclen, dc_ljpeg_info *info,
                             dc_error *err)
-    int dc_jpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+    int dc_ljpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                        const dc_frame *f, unsigned flags, dc_error *err)
 
-    ctypedef struct dc_jpeg_params:
+    ctypedef struct dc_ljpeg_params:
         int process
         int predictor
         int point_transform
@@ -41,9 +41,9 @@ cdef extern from "jpeg/dc_jpeg.h" nogil:
         int subsampling
         int chroma_tables
 
-    size_t dc_jpeg_encode_bound(const dc_frame *f, const dc_jpeg_params *p)
-    int dc_jpeg_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
-                       const dc_jpeg_params *p, uint8_t *dst, size_t dstcap,
+    size_t dc_ljpeg_encode_bound(const dc_frame *f, const dc_ljpeg_params *p)
+    int dc_ljpeg_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
+                       const dc_ljpeg_params *p, uint8_t *dst, size_t dstcap,
                        size_t *dstlen, dc_error *err)
 
 cdef extern from "jpeg/dc_turbo.h" nogil:

@@ -11,11 +11,15 @@ The contract, for a third party:
 - ``engine`` / ``engine_version()``: what does the work, and its version.
 - ``transfer_syntaxes``: the UIDs it serves.
 - ``can_decode(uid)`` / ``can_encode(uid)``.
-- ``decode_into(src, info, out, *, as_rgb, reduce, frame)``: decode one frame
-  (``src`` a bytes-like object) into ``out``, a C-contiguous array of
-  ``output_spec(info, as_rgb=..., reduce=...)``'s shape and dtype. It should
-  release the GIL while it works so that ``decode_frames`` scales, and raise
-  :class:`DecodeError` for bad data.
+- ``decode_into(src, info, out, *, as_rgb, reduce, frame[, engine_threads])``:
+  decode one frame (``src`` a bytes-like object) into ``out``, a C-contiguous
+  array of ``output_spec(info, as_rgb=..., reduce=...)``'s shape and dtype. It
+  should release the GIL while it works so that ``decode_frames`` scales, and
+  raise :class:`DecodeError` for bad data. ``engine_threads=n`` is passed only
+  to a codec with ``supports_engine_threads`` True: n threads of the engine's
+  own for this frame, as ``_threads.engine_threads`` (the one rule, used by the
+  API and the pydicom plugin) shares them out; ``engine_threads_min_bytes``
+  says below which frame size the engine's threads do not pay.
 - ``output_spec(info, *, as_rgb, reduce) -> (shape, dtype, photometric)``: what
   one decoded frame looks like; the default is ``info.shape``/``info.dtype``.
 - ``encode(arr, info, *, frame, **options) -> bytes``: encode one frame given
@@ -26,6 +30,24 @@ The contract, for a third party:
 - ``encoded_attributes(info, **options) -> dict``: what the dataset must say
   about the encoded frames: ``photometric_interpretation``,
   ``planar_configuration`` and ``lossy`` (bool).
+
+The built-in codecs follow one layout and one naming scheme (a new family
+follows it too; docs/ARCHITECTURE.md lists the files to add):
+
+- ``dicomcodecs._<family>`` (``_<family>.pyx``) binds ``lib/<family>`` and
+  holds only calls into C, released from the GIL: ``version()``,
+  ``read_header(src, *, label, frame) -> dict``,
+  ``decode_into(src, info, out, *, planar_configuration=0, ybr_to_rgb=False,
+  <engine flags>, label, frame)`` and ``encode(arr, info, *, <engine
+  parameters>, planar_configuration=0, label, frame) -> bytes`` (a family with
+  two engines names each: ``encode_turbo``/``encode_ljpeg``,
+  ``encode_openjpeg``/``encode_openjph``). Arguments come in the order of
+  :class:`Codec`'s methods (source, info, destination); ``label`` is the
+  name errors carry; engine threads are ``engine_threads``.
+- ``dicomcodecs.families.<family>`` holds the family's :class:`Codec`
+  classes: option parsing, engine choice, thresholds, and ``codecs()``,
+  which ``_builtin`` registers. UIDs come from ``_uids`` (``Syntax.family``).
+- What a pydicom version needs of a codec lives in ``dicomcodecs.pydicom``.
 """
 
 from __future__ import annotations
@@ -52,8 +74,9 @@ class Codec:
     encode_syntaxes: tuple[str, ...] = ()
     encode_options: frozenset[str] = frozenset()
     # True when decode_into accepts engine_threads=n to decode one frame on
-    # n threads of the engine's own (OpenJPEG's); the API uses it for lone frames.
+    # n threads of the engine's own (OpenJPEG's, libjxl's); see _threads.engine_threads.
     supports_engine_threads = False
+    engine_threads_min_bytes = 0
 
     def engine_version(self) -> str:
         return ""
@@ -186,30 +209,27 @@ def unregister_codec(codec: Codec) -> None:
     raise ValueError(f"codec {getattr(codec, 'name', codec)!r} is not registered")
 
 
-def get_decoder(uid: str) -> Codec:
-    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
-    naming the syntax when none does."""
+def _lookup(table: dict[str, Codec], uid: str, verb: str) -> Codec:
     try:
-        return _decoders[str(uid)]
+        return table[str(uid)]
     except KeyError:
         if str(uid) in SYNTAXES:
             raise UnsupportedError(
-                f"no codec decodes {describe(uid)} yet in this build of dicomcodecs") from None
+                f"no codec {verb} {describe(uid)} yet in this build of dicomcodecs") from None
         raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
                                   "dicomcodecs knows") from None
+
+
+def get_decoder(uid: str) -> Codec:
+    """The codec that decodes `uid`; UnsupportedError (a NotImplementedError)
+    naming the syntax when none does."""
+    return _lookup(_decoders, uid, "decodes")
 
 
 def get_encoder(uid: str) -> Codec:
     """The codec that encodes `uid`; UnsupportedError (a NotImplementedError)
     naming the syntax when none does."""
-    try:
-        return _encoders[str(uid)]
-    except KeyError:
-        if str(uid) in SYNTAXES:
-            raise UnsupportedError(
-                f"no codec encodes {describe(uid)} yet in this build of dicomcodecs") from None
-        raise UnsupportedError(f"{describe(uid)} is not a compressed transfer syntax "
-                                  "dicomcodecs knows") from None
+    return _lookup(_encoders, uid, "encodes")
 
 
 def codecs() -> list[tuple[str, bool, bool, str, str]]:

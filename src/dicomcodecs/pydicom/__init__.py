@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _uids as _new_uids
+from .._uids import HTJ2K, HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL
 
 LABEL = "dicomcodecs"
 _DECODER = ("dicomcodecs.pydicom.decoder", "_decode_frame")
@@ -14,6 +15,8 @@ _ENCODER = ("dicomcodecs.pydicom.encoder", "_encode_frame")
 
 # What register() changed, so unregister() can put pydicom back exactly.
 _state: dict[str, Any] | None = None
+
+_HTJ2K_SYNTAXES = (HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL, HTJ2K)
 
 
 def _pydicom_version() -> tuple[int, int]:
@@ -84,8 +87,8 @@ def _add_encoder(uid: str, state: dict[str, Any]) -> Any:
     enc = ebase.Encoder(UID(uid))
     table[UID(uid)] = (enc, "dicomcodecs")
     state["added_encoders"].append(UID(uid))
-    if UID(uid) not in profiles and uid.startswith("1.2.840.10008.1.2.4.20"):
-        profiles[UID(uid)] = _htj2k_profiles(uid != "1.2.840.10008.1.2.4.203")
+    if UID(uid) not in profiles and uid in _HTJ2K_SYNTAXES:
+        profiles[UID(uid)] = _htj2k_profiles(uid != HTJ2K)
         state["added_profiles"].append(UID(uid))
     elif UID(uid) not in profiles and uid in _new_uids.ENCODING_PROFILES:
         profiles[UID(uid)] = list(_new_uids.ENCODING_PROFILES[uid])

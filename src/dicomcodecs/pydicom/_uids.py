@@ -1,5 +1,5 @@
 """Teaching the installed pydicom the transfer syntaxes newer than it: JPEG
-XL (.4.110/.111/.112) and Deflated Image Frame Compression (1.2.840.10008.1.2.8.1).
+XL (.4.110/.111/.112) and Deflated Image Frame Compression (.8.1).
 
 pydicom 3.0.2 has no entry for them in its UID dictionary, so a UID is not a
 transfer syntax to it: `get_decoder` raises NotImplementedError and
@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import threading
 
+from .._uids import DEFLATED_FRAME, JXL, JXL_JPEG, JXL_LOSSLESS, SYNTAXES
+
 # uid -> (name, keyword), as PS3.6 Table A-1 gives them.
-NEW_SYNTAXES = {
-    "1.2.840.10008.1.2.4.110": ("JPEG XL Lossless", "JPEGXLLossless"),
-    "1.2.840.10008.1.2.4.111": ("JPEG XL JPEG Recompression", "JPEGXLJPEGRecompression"),
-    "1.2.840.10008.1.2.4.112": ("JPEG XL", "JPEGXL"),
-    "1.2.840.10008.1.2.8.1": ("Deflated Image Frame Compression",
-                              "DeflatedImageFrameCompression"),
-}
+NEW_SYNTAXES = {uid: (SYNTAXES[uid].name, SYNTAXES[uid].keyword)
+                for uid in (JXL_LOSSLESS, JXL_JPEG, JXL, DEFLATED_FRAME)}
 
 # pydicom encoding profiles (Photometric Interpretation after encoding,
 # samples, pixel representations, bits allocated, bits stored): PS3.5 Table
@@ -29,16 +26,16 @@ NEW_SYNTAXES = {
 # any native layout for deflate.
 _MONO = ("MONOCHROME1", "MONOCHROME2")
 ENCODING_PROFILES = {
-    "1.2.840.10008.1.2.4.110": [
+    JXL_LOSSLESS: [
         *((pi, 1, (0, 1), (8, 16), range(1, 17)) for pi in _MONO),
         ("PALETTE COLOR", 1, (0,), (8, 16), range(1, 17)),
         ("RGB", 3, (0,), (8, 16), range(1, 17)),
     ],
-    "1.2.840.10008.1.2.4.112": [
+    JXL: [
         *((pi, 1, (0, 1), (8, 16), range(1, 17)) for pi in _MONO),
         ("RGB", 3, (0,), (8, 16), range(1, 17)),
     ],
-    "1.2.840.10008.1.2.8.1": [
+    DEFLATED_FRAME: [
         *((pi, 1, (0,), (1,), (1,)) for pi in _MONO),
         *((pi, 1, (0, 1), (8, 16, 32, 64), range(1, 65)) for pi in _MONO),
         ("PALETTE COLOR", 1, (0,), (8, 16), range(1, 17)),

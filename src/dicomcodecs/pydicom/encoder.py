@@ -9,15 +9,15 @@ import numpy as np
 
 from .._errors import EncodeError
 from .._info import FrameInfo
-from .._uids import SYNTAXES
+from .._uids import JPEG_BASELINE, JPEG_EXTENDED, SYNTAXES, family
+from .. import registry
 from ..registry import get_encoder
 
 ENCODER_DEPENDENCIES = {uid: ("numpy", "dicomcodecs") for uid in SYNTAXES}
 
-_JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
-_JPEG_DCT = ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51")
-_J2K_FAMILY = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201",
-               "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203")
+_JPEG_LS = family("jpegls")
+_JPEG_DCT = (JPEG_BASELINE, JPEG_EXTENDED)
+_J2K_FAMILY = family("j2k")
 
 
 def _colour_plan(uid: str, intended: str, spp: int) -> tuple[str, dict[str, Any]]:
@@ -39,11 +39,7 @@ def _colour_plan(uid: str, intended: str, spp: int) -> tuple[str, dict[str, Any]
 
 
 def is_available(uid: str) -> bool:
-    try:
-        get_encoder(uid)
-    except NotImplementedError:
-        return False
-    return True
+    return str(uid) in registry._encoders
 
 
 def _encode_frame(src: bytes, runner: Any) -> bytes:

@@ -21,24 +21,26 @@ from typing import Any, Callable
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tests.datafiles
+from tests.datafiles import find_testfile  # noqa: E402
+
+from dicomcodecs._uids import (DEFLATED_FRAME, EXPLICIT_LE, HTJ2K_LOSSLESS,  # noqa: E402
+                               J2K_LOSSLESS, JPEG_BASELINE, JPEG_LOSSLESS_SV1, JPEGLS_LOSSLESS,
+                               JXL_JPEG, JXL_LOSSLESS, RLE_LOSSLESS)
+
 # Where the sections that other scripts measure begin in RESULTS.md (kept on a rerun).
 KEEP_MARK = "<!-- Sections below are measured by other scripts; dicomcodecs bench keeps them. -->"
 
-RLE = "1.2.840.10008.1.2.5"
-JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
-JPEG_SV1 = "1.2.840.10008.1.2.4.70"
-JPEGLS = "1.2.840.10008.1.2.4.80"
-J2K_LOSSLESS = "1.2.840.10008.1.2.4.90"
-HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
+RLE = RLE_LOSSLESS
+JPEG_SV1 = JPEG_LOSSLESS_SV1
+JPEGLS = JPEGLS_LOSSLESS
 
 # The four pydicom-data images every family is measured on, and a 120-frame one.
 IMAGES = ["693", "MR2", "RG1", "US1"]
 COLOR3D = "color3d_jpeg_baseline.dcm"
 FAMILIES = ["rle", "jpeg", "jpegls", "j2k", "htj2k", "jxl", "deflate"]
-JXL_LOSSLESS = "1.2.840.10008.1.2.4.110"
-JXL_RECOMPRESSION = "1.2.840.10008.1.2.4.111"
-DEFLATE = "1.2.840.10008.1.2.8.1"
+JXL_RECOMPRESSION = JXL_JPEG
+DEFLATE = DEFLATED_FRAME
 JPEG_QUALITY, JPEG_SUBSAMPLING = 90, 422
 
 
@@ -63,20 +65,7 @@ def _optional(name: str) -> Any:
 # ------------------------------------------------------------------ files
 
 def _find(name: str) -> Path:
-    dirs = []
-    try:
-        import data_store
-
-        dirs.append(Path(data_store.__file__).parent / "data")
-    except ImportError:
-        pass
-    import pydicom
-
-    dirs.append(Path(pydicom.__file__).parent / "data" / "test_files")
-    for d in dirs:
-        if (d / name).exists():
-            return d / name
-    raise FileNotFoundError(f"{name}: install pydicom-data (pip install pydicom-data)")
+    return find_testfile(name)
 
 
 def _cached(out: Path, make: Callable[[Path], Any]) -> Path:
@@ -422,14 +411,22 @@ def _dcmread(path: Path) -> Any:
 
 # ------------------------------------------------------------- families
 
-def bench_rle(sec: Section, workdir: Path) -> None:
-    import dicomcodecs as dc
-
-    files, notes = rle_files(workdir)
+def _each_file(sec: Section, files_of: Callable, workdir: Path):
+    """(kind, path, uncompressed path, dataset, uncompressed dataset, label,
+    megapixels) for each file a family's maker gives; its notes go to the
+    section."""
+    files, notes = files_of(workdir)
     sec.notes += notes
     for kind, path, unc_path in files:
         ds, unc = _dcmread(path), _dcmread(unc_path)
         label, mpix = _describe(ds, kind, path)
+        yield kind, path, unc_path, ds, unc, label, mpix
+
+
+def bench_rle(sec: Section, workdir: Path) -> None:
+    import dicomcodecs as dc
+
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, rle_files, workdir):
         via, _, _ = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm", "pydicom"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)
@@ -478,12 +475,8 @@ def bench_jpeg(sec: Section, workdir: Path) -> None:
 
     import dicomcodecs as dc
 
-    files, notes = jpeg_files(workdir)
-    sec.notes += notes
     encoded = set()
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, jpeg_files, workdir):
         lossy = kind in ("12-bit", "baseline")
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("gdcm", "pylibjpeg", "pillow"),
                                    tol=3 if lossy or ds.SamplesPerPixel > 1 else 0)
@@ -572,7 +565,7 @@ def _jpeg_color(sec: Section, ds: Any, label: str, mpix: float, via: Row, ref: n
 
 
 def bench_jpegls(sec: Section, workdir: Path) -> None:
-    from . import registry
+    from dicomcodecs import registry
 
     try:
         registry.get_decoder(JPEGLS)
@@ -584,11 +577,7 @@ def bench_jpegls(sec: Section, workdir: Path) -> None:
 
     jpeg_ls = _optional("jpeg_ls")
     imagecodecs = _optional("imagecodecs")
-    files, notes = jpegls_files(workdir)
-    sec.notes += notes
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, jpegls_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pyjpegls", "gdcm", "pylibjpeg"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.2x pyjpegls",
                    via.peers.get("pyjpegls"), via.ours, 1.2)
@@ -654,8 +643,9 @@ def _run_pinned(sec: Section, paths: list[Path]) -> dict[str, dict[str, float | 
     exe = shutil.which("taskset")
     if exe is None:
         return "taskset not found (util-linux)"
-    code = ("import json, sys; from dicomcodecs import _bench; "
-            "print(json.dumps(_bench._pinned(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), "
+    here = str(Path(__file__).resolve().parent)
+    code = (f"import json, sys; sys.path.insert(0, {here!r}); import harness; "
+            "print(json.dumps(harness._pinned(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), "
             "sys.argv[4:])))")
     r = subprocess.run([exe, "-c", "0", sys.executable, "-c", code, str(sec.repeat), str(sec.budget),
                         str(sec.min_runs), *map(str, paths)],
@@ -705,11 +695,7 @@ def bench_htj2k(sec: Section, workdir: Path) -> None:
 
     import dicomcodecs as dc
 
-    files, notes = htj2k_files(workdir)
-    sec.notes += notes
-    for kind, path, unc_path in files:
-        ds, unc = _dcmread(path), _dcmread(unc_path)
-        label, mpix = _describe(ds, kind, path)
+    for kind, path, unc_path, ds, unc, label, mpix in _each_file(sec, htj2k_files, workdir):
         via, _, ref = _decode_rows(sec, ds, label, mpix, ("pylibjpeg", "gdcm"))
         sec.target(f"{path.stem}: decode via pydicom >= 1.5x pylibjpeg",
                    via.peers.get("pylibjpeg"), via.ours, 1.5)
@@ -915,7 +901,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    from ._threads import cpu_count
+    from dicomcodecs._threads import cpu_count
 
     load = ", load average %.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else ""
     return (f"{cpu}, {cpu_count()} cores usable, Python {platform.python_version()}, "
@@ -958,7 +944,26 @@ def _targets_text(sections: list[Section]) -> str:
     return f"## Targets\n\n{summary}\n\n{table}\n"
 
 
-def main(args: Any) -> int:
+def parse_args(argv: list[str] | None) -> Any:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="benchmarks/run.py",
+                                description="side-by-side benchmark against the peers "
+                                            "(needs dicomcodecs[bench])")
+    p.add_argument("--quick", action="store_true", help="3 repeats instead of 15")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="timed runs per measurement (median)")
+    p.add_argument("--data", default=None, help="folder for generated benchmark files")
+    p.add_argument("--markdown", default=None, help="also write the table to this file")
+    p.add_argument("--codec", default="all", choices=[*FAMILIES, "all"],
+                   help="codec family to benchmark (default: all)")
+    p.add_argument("--chart", default=None,
+                   help="also draw the ratio chart (PNG) from the --markdown table")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     families = FAMILIES if args.codec == "all" else [args.codec]
     lacking = {fam: missing(fam) for fam in families}
     lacking = {fam: m for fam, m in lacking.items() if m[0] or m[1]}
@@ -1028,6 +1033,10 @@ def main(args: Any) -> int:
         Path(args.markdown).write_text("\n".join(header) + "\n" +
                                        "\n".join(_section_text(s) for s in sections) + "\n" + tail
                                        + ("\n" + kept if kept else ""))
+    if args.chart and args.markdown:
+        from chart import draw
+
+        draw(args.markdown, args.chart)
     if aborted:
         print(f"bench: {', '.join(aborted)} could not run to the end (see the notes above)",
               file=sys.stderr)

@@ -86,7 +86,7 @@ FUZZ_RUNS ?=
 fuzz:
 	@bash tools/apt-deps.sh $(FUZZ_PACKAGES)
 	bash lib/fuzz/build.sh build/fuzz
-	@if [ -n "$(FUZZ_RUNS)" ]; then FUZZ_RUNS=$(FUZZ_RUNS) bash lib/fuzz/campaign.sh build/fuzz rle jpeg turbo j2k; fi
+	@if [ -n "$(FUZZ_RUNS)" ]; then FUZZ_RUNS=$(FUZZ_RUNS) bash lib/fuzz/campaign.sh build/fuzz rle jpeg turbo j2k jpegls; fi
 
 clean:
 	rm -rf build dist *.egg-info

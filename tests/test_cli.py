@@ -522,3 +522,27 @@ def test_transcode_verify_colour_sources(tmp_path, to, capsys):
     srcs = [str(find_testfile(n)) for n in names]
     assert cli.main(["transcode", *srcs, "--to", to, "-o", str(tmp_path), "--verify"]) == 0
     assert capsys.readouterr().out.count("verified bit-exact") == len(names)
+
+
+def test_transcode_to_native_decompresses_and_resumes(tmp_path):
+    """--to explicit-vr-little-endian writes native pixel data (the decompress
+    to disk), verified, with the same never-replace and re-run rules."""
+    import numpy as np
+    import pydicom
+
+    src = copy("MR_small.dcm", tmp_path / "in" / "mr.dcm")
+    r = run("transcode", str(src), "--to", "jpeg-ls-lossless", "-o", str(tmp_path / "jls"))
+    assert r.returncode == 0, r.stderr
+    jls = tmp_path / "jls" / "mr.dcm"
+    r = run("transcode", str(jls), "--to", "explicit-vr-little-endian", "-o",
+            str(tmp_path / "raw"), "--verify")
+    assert r.returncode == 0, r.stderr
+    assert "verified bit-exact" in r.stdout
+    out = pydicom.dcmread(tmp_path / "raw" / "mr.dcm")
+    assert out.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    np.testing.assert_array_equal(out.pixel_array, pydicom.dcmread(src).pixel_array)
+    r = run("transcode", str(jls), "--to", "native", "-o", str(tmp_path / "raw"))
+    assert r.returncode == 0 and "1 skipped" in r.stderr
+    r = run("transcode", str(jls), "--to", "native", "-o", str(tmp_path / "raw2"),
+            "--option", "level=3")
+    assert r.returncode == 2 and "takes no options" in r.stderr

@@ -115,10 +115,16 @@ def parse_frames(text: str) -> list[int]:
     return out
 
 
+# --to names for decompressing: Explicit VR Little Endian, native pixels.
+_NATIVE_NAMES = ("explicit-vr-little-endian", "explicitvrlittleendian", "native")
+
+
 def resolve_syntax(name: str) -> str:
     """--to's value -> UID; UsageError suggesting the close names."""
-    from ._uids import SYNTAXES, resolve
+    from ._uids import EXPLICIT_LE, SYNTAXES, resolve
 
+    if name.strip().lower() in _NATIVE_NAMES or name.strip() == EXPLICIT_LE:
+        return EXPLICIT_LE  # decompress to native pixel data
     try:
         return resolve(name)
     except ValueError:
@@ -420,7 +426,10 @@ def transcode_file(item: Input, stop: threading.Event | None, *, outdir: Path, u
             return Outcome("skipped", str(item.path), f"{out} already complete", str(out))
     ds = read_input(item, pixels=True)
     before = dc.pixel_array(ds, threads=threads) if verify else None
-    dc.compress(ds, uid, threads=threads, **options)
+    if uid in SYNTAXES:
+        dc.compress(ds, uid, threads=threads, **options)
+    else:  # Explicit VR Little Endian: decompress
+        dc.decompress(ds, threads=threads)
     note = []
 
     def check(tmp: Path) -> None:
@@ -428,7 +437,7 @@ def transcode_file(item: Input, stop: threading.Event | None, *, outdir: Path, u
         if before.shape != after.shape:
             raise Refused(f"verification failed: shape {before.shape} became {after.shape}; "
                           "nothing written")
-        if not SYNTAXES[uid].lossy:
+        if uid not in SYNTAXES or not SYNTAXES[uid].lossy:
             if not np.array_equal(before, after):
                 raise Refused("verification failed: the lossless result differs from the "
                               "input; nothing written")
@@ -445,13 +454,19 @@ def transcode_file(item: Input, stop: threading.Event | None, *, outdir: Path, u
 
 def _cmd_transcode(args: argparse.Namespace) -> int:
     uid = resolve_syntax(args.to)
+    from ._uids import EXPLICIT_LE
     from .registry import get_encoder
 
-    try:
-        get_encoder(uid)
-    except NotImplementedError as exc:
-        raise UsageError(str(exc)) from None
-    options = parse_options(args.option or [], uid)
+    if uid == EXPLICIT_LE:
+        if args.option:
+            raise UsageError("--option: decompressing to native pixel data takes no options")
+        options: dict[str, Any] = {}
+    else:
+        try:
+            get_encoder(uid)
+        except NotImplementedError as exc:
+            raise UsageError(str(exc)) from None
+        options = parse_options(args.option or [], uid)
     _require_pydicom("transcode")
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
@@ -588,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="DICOM files and folders")
     p.add_argument("--to", required=True,
                    help="target transfer syntax: alias (see 'dicomcodecs info'), UID or "
-                        "pydicom keyword")
+                        "pydicom keyword; explicit-vr-little-endian (or native) decompresses")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--verify", action="store_true",
                    help="decode each result before it is put in place and compare (bit-exact "

@@ -221,27 +221,74 @@ def _frames_array(ds: Any) -> np.ndarray:
 
 # ------------------------------------------------------------- measuring
 
+def _runs(warm: float, repeat: int, budget: float, min_runs: int) -> int:
+    """How many timed calls a call whose warm-up took `warm` seconds gets:
+    `repeat`, more for a fast call (enough for FILL_SECONDS, at most
+    MAX_RUNS), fewer for one so slow that `repeat` would pass `budget`
+    seconds (at least `min_runs`)."""
+    fits = budget / max(warm, 1e-9)
+    runs = repeat if fits >= repeat else max(min_runs, int(fits))
+    if runs == repeat:
+        runs = max(runs, min(MAX_RUNS, int(FILL_SECONDS // max(warm, 1e-9))))
+    return runs
+
+
+FILL_SECONDS = 0.3
+MAX_RUNS = 200
+
+
 def _median(fn: Callable[..., Any], repeat: int, setup: Callable[[], Any] | None = None,
             budget: float = float("inf"), min_runs: int = 1):
-    """(median seconds of `repeat` calls after one warm-up call, the warm-up's
-    result, the number of timed calls); (None, exception, 0) when the call
-    fails. `setup()`, untimed, makes a fresh argument for each call. A call so
-    slow that `repeat` of them would pass `budget` seconds is timed fewer
-    times (at least `min_runs`)."""
-    try:
-        t0 = time.perf_counter()
-        first = fn(setup()) if setup else fn()
-        warm = time.perf_counter() - t0
-        runs = min(repeat, max(min_runs, int(budget // max(warm, 1e-9))))
-        times = [] if runs else [warm]  # min_runs=0: a very slow call counts its warm-up
-        for _ in range(runs):
-            args = (setup(),) if setup else ()
+    """(median seconds of the calls after one warm-up call (_runs says how
+    many), the warm-up's result, the number of timed calls); (None,
+    exception, 0) when the call fails. `setup()`, untimed, makes a fresh
+    argument for each call."""
+    return _median_rounds({"": (fn, setup)}, repeat, budget, min_runs)[""]
+
+
+def _median_rounds(calls: dict[str, tuple[Callable[..., Any], Callable[[], Any] | None]],
+                   repeat: int, budget: float = float("inf"), min_runs: int = 1
+                   ) -> dict[str, tuple[float | None, Any, int]]:
+    """_median for several calls at once, timed in rounds (one call of each
+    in turn, the order rotating from round to round), so that a change of
+    machine speed during the measurement (other load, clock) falls on all of
+    them alike instead of on whichever was timed then."""
+    result: dict[str, tuple[float | None, Any, int]] = {}
+    runs: dict[str, int] = {}
+    for name, (fn, setup) in calls.items():
+        try:
             t0 = time.perf_counter()
-            fn(*args)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times), first, runs
-    except Exception as exc:  # the peer cannot handle it: n/a, and say why
-        return None, exc, 0
+            first = fn(setup()) if setup else fn()
+            warm = time.perf_counter() - t0
+        except Exception as exc:  # the peer cannot handle it: n/a, and say why
+            result[name] = (None, exc, 0)
+            continue
+        runs[name] = _runs(warm, repeat, budget, min_runs)
+        result[name] = (warm, first, 0)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    order = list(runs)
+    for r in range(max(runs.values(), default=0)):
+        k = r % len(order)
+        for name in order[k:] + order[:k]:
+            if r >= runs[name]:
+                continue
+            fn, setup = calls[name]
+            args = (setup(),) if setup else ()
+            try:
+                t0 = time.perf_counter()
+                fn(*args)
+                times[name].append(time.perf_counter() - t0)
+            except Exception as exc:
+                result[name] = (None, exc, 0)
+                runs[name] = 0
+    for name, n in runs.items():
+        warm, first, _ = result[name]
+        if n or warm is None:
+            if warm is not None:
+                result[name] = (statistics.median(times[name]), first, n)
+        else:  # min_runs=0: a very slow call counts its warm-up
+            result[name] = (warm, first, 0)
+    return result
 
 
 def _via_pydicom(ds: Any, plugin: str, encode: str | None = None) -> Callable[[], Any] | None:
@@ -310,12 +357,15 @@ class Section:
         None for n/a); with `ref`, check that each decoded result matches it."""
         setup = setup or {}
         times = {}
-        for name, fn in [("dicomcodecs", ours), *peers.items()]:
+        everyone = [("dicomcodecs", ours), *peers.items()]
+        timed = _median_rounds({name: (fn, setup.get(name)) for name, fn in everyone
+                                if fn is not None and not isinstance(fn, float)},
+                               self.repeat, self.budget, self.min_runs)
+        for name, fn in everyone:
             if fn is None or isinstance(fn, float):
                 times[name] = fn
                 continue
-            times[name], first, runs = _median(fn, self.repeat, setup.get(name),
-                                               self.budget, self.min_runs)
+            times[name], first, runs = timed[name]
             if times[name] is not None and runs < self.repeat:
                 what = f"{runs} time(s)" if runs else "its warm-up only"
                 self.notes.append(f"{label}, {op}: {name} timed {what} (slow)")
@@ -992,9 +1042,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `{shlex.join(getattr(sys, 'orig_argv', sys.argv))}`", "",
         f"Machine: {machine()}", "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()), "",
-        f"Median of {repeat} runs after one warm-up (a call so slow that {repeat} runs would "
+        f"Median of {repeat} runs after one warm-up (a fast call gets more runs, up to "
+        f"{MAX_RUNS} or {FILL_SECONDS} s of calls; a call so slow that {repeat} runs would "
         f"take over {budget:.1f} s gets fewer, down to {floor}; the notes say which), all in this "
-        "process on the same files; "
+        "process on the same files, ours and the peers' calls taking turns, round by round; "
         "one thread unless stated. Ratio = peer time / dicomcodecs time (> 1: we are faster). "
         "'via pydicom' = a fresh `get_decoder(uid).as_array(ds, decoding_plugin=NAME)` "
         "(or `get_encoder(uid).iter_encode(ds, encoding_plugin=NAME)`) per call, with the "

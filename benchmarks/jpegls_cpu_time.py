@@ -26,20 +26,24 @@ IMAGES = ("693", "MR2", "RG1", "US1")
 LOSSLESS = "1.2.840.10008.1.2.4.80"
 
 
-def _median_cpu(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.thread_time()
-        fn()
-        times.append(time.thread_time() - t0)
-    return statistics.median(times)
+def _median_cpu(ours, peer, repeat: int) -> tuple[float, float]:
+    """Median CPU seconds of `ours` and `peer`, called in turns (the order
+    swapping each round) after one warm-up each."""
+    ours(), peer()
+    times: tuple[list[float], list[float]] = ([], [])
+    for r in range(repeat):
+        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+            fn = (ours, peer)[i]
+            t0 = time.thread_time()
+            fn()
+            times[i].append(time.thread_time() - t0)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="benchmarks/data", help="the harness's data folder")
-    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--repeat", type=int, default=41)
     args = ap.parse_args(argv)
 
     import imagecodecs
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         stream = f"P {h['bits_per_sample']}, ilv {h['interleave_mode']}"
 
         def row(stream, op, ours, peer):
-            t, p = _median_cpu(ours, args.repeat), _median_cpu(peer, args.repeat)
+            t, p = _median_cpu(ours, peer, args.repeat)
             print(f"| {name} | {stream} | {op} | {t * 1e3:.2f} | {mp / t:.0f} | "
                   f"{p * 1e3:.2f} ({p / t:.2f}x) |", flush=True)
 

@@ -60,6 +60,29 @@ typedef struct jls_state {
 
 void jls_state_reset(jls_state *s, const jls_coding *c);
 
+/* The coding parameters of a lossless scan of precision `bits` with the
+ * default MAXVAL and RESET (T1-T3 live in the quantisation table): the hot
+ * loops specialised for 8 and 16 bits take them as compile-time constants. */
+static inline void jls_default_lossless(jls_coding *c, int bits)
+{
+    c->maxval = (1 << bits) - 1;
+    c->near = 0;
+    c->reset = 64;
+    c->range = 1 << bits;
+    c->qbpp = bits;
+    c->limit = 2 * (bits + (bits > 8 ? bits : 8));
+    c->near2p1 = 1;
+    c->range_mul = 1 << bits;
+}
+
+static inline int jls_is_default_lossless(const jls_coding *c, int bits)
+{
+    jls_coding d = *c;
+    jls_default_lossless(&d, bits);
+    return c->maxval == d.maxval && c->near == 0 && c->reset == d.reset &&
+           c->range == d.range && c->qbpp == d.qbpp && c->limit == d.limit;
+}
+
 extern const uint8_t jls_J[32];
 
 /* Quantised gradient -4..4 for every difference -maxval..maxval, stored at

@@ -153,10 +153,14 @@ typedef struct kx {
     int failed;
 } kx;
 
-static inline void kx_load(kx *x, dec *d)
+/* `bits` 8 or 16: the scan is lossless with the default parameters of that
+ * precision (jls_is_default_lossless), written here as constants that the
+ * compiler folds into the hot loops; 0 reads them. */
+static inline void kx_load(kx *x, dec *d, int bits)
 {
     x->br = d->br;
     x->c = d->c;
+    if (bits) jls_default_lossless(&x->c, bits);
     x->ctx = d->st.ctx;
     x->st = &d->st;
     x->failed = 0;
@@ -350,10 +354,10 @@ static inline int32_t dec_ri_sample(kx *x, int it, int32_t ra, int32_t rb, int r
 static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const int32_t *prev,
                                                                 int32_t *cur, int32_t w,
                                                                 int32_t *ri_p, int lossless,
-                                                                int pow2)
+                                                                int pow2, int bits)
 {
     kx x;
-    kx_load(&x, d);
+    kx_load(&x, d, bits);
     const int8_t *q = d->q;
     const int32_t near = lossless ? 0 : x.c.near;
     int32_t ri = *ri_p;
@@ -396,17 +400,27 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
 
 static void dec_line_pow2(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    dec_line_impl(d, prev, cur, w, ri, 1, 1);
+    dec_line_impl(d, prev, cur, w, ri, 1, 1, 0);
+}
+
+static void dec_line_8(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+{
+    dec_line_impl(d, prev, cur, w, ri, 1, 1, 8);
+}
+
+static void dec_line_16(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+{
+    dec_line_impl(d, prev, cur, w, ri, 1, 1, 16);
 }
 
 static void dec_line_lossless(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    dec_line_impl(d, prev, cur, w, ri, 1, 0);
+    dec_line_impl(d, prev, cur, w, ri, 1, 0, 0);
 }
 
 static void dec_line_near(dec *d, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
 {
-    dec_line_impl(d, prev, cur, w, ri, 0, 0);
+    dec_line_impl(d, prev, cur, w, ri, 0, 0, 0);
 }
 
 /* One line of nc components interleaved by sample, held as pixels
@@ -416,10 +430,10 @@ static void dec_line_near(dec *d, const int32_t *prev, int32_t *cur, int32_t w, 
  * does). */
 static inline __attribute__((always_inline)) void dec_sample_impl(
     dec *d, const int32_t *prev, int32_t *cur, const int nc, int32_t w, int32_t *ri_p,
-    int lossless, int pow2)
+    int lossless, int pow2, int bits)
 {
     kx x;
-    kx_load(&x, d);
+    kx_load(&x, d, bits);
     const int8_t *q = d->q;
     int32_t ri = *ri_p;
     int32_t i = 0;
@@ -475,10 +489,12 @@ static void dec_line_sample(dec *d, const int32_t *prev, int32_t *cur, int nc, i
                             int32_t *ri)
 {
     const int lossless = d->c.near == 0, pow2 = lossless && (d->c.maxval & (d->c.maxval + 1)) == 0;
-    if (nc == 3 && pow2) dec_sample_impl(d, prev, cur, 3, w, ri, 1, 1);
-    else if (nc == 3 && !lossless) dec_sample_impl(d, prev, cur, 3, w, ri, 0, 0);
-    else if (lossless) dec_sample_impl(d, prev, cur, nc, w, ri, 1, 0);
-    else dec_sample_impl(d, prev, cur, nc, w, ri, 0, 0);
+    if (nc == 3 && jls_is_default_lossless(&d->c, 8))
+        dec_sample_impl(d, prev, cur, 3, w, ri, 1, 1, 8);
+    else if (nc == 3 && pow2) dec_sample_impl(d, prev, cur, 3, w, ri, 1, 1, 0);
+    else if (nc == 3 && !lossless) dec_sample_impl(d, prev, cur, 3, w, ri, 0, 0, 0);
+    else if (lossless) dec_sample_impl(d, prev, cur, nc, w, ri, 1, 0, 0);
+    else dec_sample_impl(d, prev, cur, nc, w, ri, 0, 0, 0);
 }
 
 /* ----------------------------------------------------------------- markers */
@@ -820,6 +836,8 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     }
     void (*line_fn)(dec *, const int32_t *, int32_t *, int32_t, int32_t *) =
         d.c.near != 0 ? dec_line_near
+        : jls_is_default_lossless(&d.c, 8) ? dec_line_8
+        : jls_is_default_lossless(&d.c, 16) ? dec_line_16
         : (d.c.maxval & (d.c.maxval + 1)) == 0 ? dec_line_pow2 : dec_line_lossless;
     /* line interleave into packed 8-bit pixels: stored a line group at once */
     int group = sh->ilv == 1 && ns > 1 && packed_pixels(planes, sh);

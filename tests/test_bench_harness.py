@@ -1,0 +1,64 @@
+"""The side-by-side harness (benchmarks/harness.py, not installed): its
+timing rounds give each call its own median, take turns, and report a call
+that fails instead of stopping."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+HARNESS = Path(__file__).resolve().parent.parent / "benchmarks" / "harness.py"
+
+
+@pytest.fixture(scope="module")
+def harness():
+    spec = importlib.util.spec_from_file_location("dc_bench_harness", HARNESS)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    yield mod
+    del sys.modules[spec.name]
+
+
+def test_rounds_take_turns_and_rotate(harness, monkeypatch):
+    monkeypatch.setattr(harness, "FILL_SECONDS", 0.0)
+    calls = []
+    fns = {name: (lambda n=name: calls.append(n), None) for name in ("a", "b", "c")}
+    out = harness._median_rounds(fns, repeat=3)
+    assert calls[:3] == ["a", "b", "c"]  # the warm-ups
+    assert calls[3:] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert {name: out[name][2] for name in out} == {"a": 3, "b": 3, "c": 3}
+
+
+def test_each_call_gets_its_own_median(harness, monkeypatch):
+    monkeypatch.setattr(harness, "FILL_SECONDS", 0.0)
+    clock = iter(range(10_000))
+    # perf_counter advances 1 per read; a call of `cost` reads it `cost` more times
+    monkeypatch.setattr(harness.time, "perf_counter", lambda: next(clock))
+
+    def costly(cost):
+        return lambda: [harness.time.perf_counter() for _ in range(cost)]
+
+    out = harness._median_rounds({"fast": (costly(1), None), "slow": (costly(4), None)},
+                                 repeat=5)
+    assert out["fast"][0] == 2 and out["slow"][0] == 5
+    assert out["fast"][2] == out["slow"][2] == 5
+
+
+def test_a_failing_call_is_na_and_the_others_are_timed(harness):
+    def broken():
+        raise ValueError("no such codec")
+
+    out = harness._median_rounds({"ok": (lambda: 7, None), "bad": (broken, None)}, repeat=3)
+    assert out["bad"][0] is None and isinstance(out["bad"][1], ValueError)
+    assert out["ok"][0] is not None and out["ok"][1] == 7 and out["ok"][2] >= 3
+
+
+def test_fast_calls_get_more_runs_slow_ones_fewer(harness):
+    assert harness._runs(1e-4, 15, 30.0, 5) == harness.MAX_RUNS
+    assert harness._runs(harness.FILL_SECONDS / 40, 15, 30.0, 5) == 40
+    assert harness._runs(1.0, 15, 30.0, 5) == 15
+    assert harness._runs(10.0, 15, 30.0, 5) == 5

@@ -15,6 +15,24 @@ def testfile():
     return find_testfile
 
 
+@pytest.fixture
+def spy_engine_threads(monkeypatch):
+    """spy(codec_class) -> the list of the engine_threads each of its encode
+    calls is given from then on (None: not passed)."""
+    def spy(cls):
+        given = []
+        encode = cls.encode
+
+        def recording(self, arr, info, **kw):
+            given.append(kw.get("engine_threads"))
+            return encode(self, arr, info, **kw)
+
+        monkeypatch.setattr(cls, "encode", recording)
+        return given
+
+    return spy
+
+
 def require_tool(name: str) -> str:
     """The path of a command-line tool the test needs. `.ci/run` installs
     every one, so a missing tool fails the test instead of skipping it."""

@@ -7,6 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 
+# pydicom's RLE test files and the native files holding the same pixels.
+RLE_AND_NATIVE = [
+    ("MR_small_RLE.dcm", "MR_small.dcm"),
+    ("SC_rgb_rle.dcm", "SC_rgb.dcm"),
+    ("SC_rgb_rle_2frame.dcm", "SC_rgb_2frame.dcm"),
+    ("SC_rgb_rle_16bit_2frame.dcm", "SC_rgb_16bit_2frame.dcm"),
+    ("SC_rgb_rle_32bit_2frame.dcm", "SC_rgb_32bit_2frame.dcm"),
+    ("emri_small_RLE.dcm", "emri_small.dcm"),
+    ("rtdose_rle.dcm", "rtdose.dcm"),
+]
+
+
 def data_dirs() -> list[Path]:
     dirs = []
     try:

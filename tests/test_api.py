@@ -19,6 +19,7 @@ from dicomcodecs import _threads, registry
 from dicomcodecs._uids import SYNTAXES
 
 from .conftest import find_testfile
+from .datafiles import RLE_AND_NATIVE
 
 RLE = "1.2.840.10008.1.2.5"
 J2K = "1.2.840.10008.1.2.4.90"
@@ -276,12 +277,7 @@ def test_compress_a_compressed_dataset():
     np.testing.assert_array_equal(dc.pixel_array(ds), ref)
 
 
-@pytest.mark.parametrize("name, native", [
-    ("MR_small_RLE.dcm", "MR_small.dcm"),
-    ("SC_rgb_rle_2frame.dcm", "SC_rgb_2frame.dcm"),
-    ("emri_small_RLE.dcm", "emri_small.dcm"),
-    ("rtdose_rle.dcm", "rtdose.dcm"),
-])
+@pytest.mark.parametrize("name, native", RLE_AND_NATIVE)
 def test_decompress(name, native, tmp_path):
     ref = pydicom.dcmread(find_testfile(native))
     ds = pydicom.dcmread(find_testfile(name))

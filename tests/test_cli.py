@@ -261,7 +261,7 @@ def test_failed_verification_publishes_nothing(tmp_path, monkeypatch, capsys):
     (("--to", "rle", "--option", "j2k_cr"), "--option 'j2k_cr': give KEY=VALUE; RLE Lossless"),
     (("--to", "j2k", "--option", "ratio=20"),
      "--option ratio: not an option of JPEG 2000 (1.2.840.10008.1.2.4.91), which takes "
-     "block_size, engine_threads, j2k_cr, j2k_psnr, levels, progression, reversible, "
+     "block_size, j2k_cr, j2k_psnr, levels, progression, reversible, "
      "tile_size, use_mct"),
     (("--to", "jpeg-baseline", "--option", "quality=high"),
      "--option quality=high: quality takes an integer, 1-100"),

@@ -514,6 +514,31 @@ def test_engine_threads_same_result():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("uid", [J2KR, J2KI])
+def test_encoder_threads_same_bytes(uid, spy_engine_threads):
+    """Encoding follows decoding's thread rule: one big frame with threads=2
+    gets 2 OpenJPEG threads, and the codestream is byte for byte the one
+    threads=1 writes."""
+    arr = _smooth((512, 512), np.uint16, 12)
+    given = spy_engine_threads(type(get_encoder(uid)))
+    one = dc.encode_frames(arr[np.newaxis], uid, bits_stored=12, threads=1)
+    two = dc.encode_frames(arr[np.newaxis], uid, bits_stored=12, threads=2)
+    single = dc.encode_frame(arr, uid, bits_stored=12, threads=2)
+    assert given == [None, 2, 2]
+    assert one == two == [single]
+    # small frames (below engine_threads_min_bytes of samples) get none
+    dc.encode_frame(arr[:64, :64], uid, bits_stored=12, threads=2)
+    assert given[-1] == 0
+
+
+def test_engine_threads_is_not_an_encoder_option():
+    arr = _smooth((64, 64), np.uint16, 12)
+    with pytest.raises(dc.EncodeError, match=r"unknown option\(s\) engine_threads; this codec "
+                       r"takes block_size, j2k_cr, j2k_psnr, levels, progression, reversible, "
+                       r"tile_size, use_mct"):
+        dc.encode_frame(arr, J2KR, engine_threads=2)
+
+
 # ----------------------------------------------------------------- bad input
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import dicomcodecs as dc
 from dicomcodecs import _jxl
 from dicomcodecs.families import jxl as jxl_codecs
 from dicomcodecs.cli import main as cli_main
+from dicomcodecs.registry import get_encoder
 
 from .conftest import find_testfile, frames_of, require_tool, write_native
 
@@ -107,6 +108,20 @@ def test_decode_frames_on_threads_and_one_frame_on_libjxl_threads():
     assert np.array_equal(dc.decode_frame(frames[3], fi, threads=2), arr[3])
     out = np.zeros_like(arr[0])
     assert dc.decode_frame(frames[1], fi, out=out) is out and np.array_equal(out, arr[1])
+
+
+def test_one_frame_encodes_on_libjxl_threads(spy_engine_threads):
+    """Encoding follows decoding's thread rule: one frame with threads=2
+    gets 2 libjxl threads, and still codes losslessly."""
+    rng = np.random.default_rng(6)
+    arr = image(rng, (256, 192), np.uint16, 12)
+    given = spy_engine_threads(type(get_encoder(LOSSLESS)))
+    one = dc.encode_frame(arr, LOSSLESS, bits_stored=12)
+    two = dc.encode_frame(arr, LOSSLESS, bits_stored=12, threads=2)
+    assert given == [None, 2] and one == two
+    fi = info(LOSSLESS, arr, 12)
+    assert np.array_equal(dc.decode_frame(one, fi), arr)
+    assert np.array_equal(dc.decode_frame(two, fi), arr)
 
 
 # ------------------------------------------------- interop: imagecodecs, cjxl

@@ -15,6 +15,7 @@ import dicomcodecs.pydicom as dcp
 import pydicom.pixels.decoders.base as dbase
 
 from .conftest import find_testfile
+from .datafiles import RLE_AND_NATIVE
 
 
 @pytest.fixture
@@ -58,13 +59,7 @@ def test_register_last_keeps_builtin_order():
     assert _plugin_order(RLELossless) == before
 
 
-@pytest.mark.parametrize("name, reference", [
-    ("MR_small_RLE.dcm", "MR_small.dcm"),
-    ("SC_rgb_rle.dcm", "SC_rgb.dcm"),
-    ("SC_rgb_rle_16bit_2frame.dcm", "SC_rgb_16bit_2frame.dcm"),
-    ("SC_rgb_rle_32bit_2frame.dcm", "SC_rgb_32bit_2frame.dcm"),
-    ("emri_small_RLE.dcm", "emri_small.dcm"),
-])
+@pytest.mark.parametrize("name, reference", RLE_AND_NATIVE)
 def test_decode_through_pydicom_matches_uncompressed(registered, name, reference):
     ds = pydicom.dcmread(find_testfile(name))
     ref = pydicom.dcmread(find_testfile(reference)).pixel_array
@@ -307,3 +302,23 @@ def test_spawned_workers_use_dicomcodecs_with_register_in_worker(tmp_path):
         got, registered, cached = pool.submit(_decode_in_worker, str(path)).result()
     np.testing.assert_array_equal(got, arr)
     assert not registered and cached == 0
+
+
+def test_encoder_plugin_gives_a_big_frame_every_core(registered, spy_engine_threads):
+    """pydicom encodes frame after frame: as in the decoder plugin, each big
+    frame may have every core as engine threads (the one rule,
+    _threads.engine_threads), and the codestream is the one a thread writes."""
+    from dicomcodecs._threads import cpu_count
+    from dicomcodecs.families.j2k import J2KCodec
+
+    ds = pydicom.dcmread(find_testfile("MR_small.dcm"))
+    big = np.tile(ds.pixel_array, (4, 4))  # 256 x 256, 128 KiB: above the threshold
+    ds.Rows, ds.Columns = big.shape
+    ds.PixelData = big.tobytes()
+    given = spy_engine_threads(J2KCodec)
+    ds.compress(pydicom.uid.JPEG2000Lossless, encoding_plugin="dicomcodecs")
+    assert given == [cpu_count() if cpu_count() > 1 else None]
+    frame = next(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=1))
+    assert frame.rstrip(b"\0") == dc.encode_frame(
+        big, "j2k-lossless", bits_stored=ds.BitsStored).rstrip(b"\0")
+    np.testing.assert_array_equal(dc.pixel_array(ds), big)

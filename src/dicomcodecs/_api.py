@@ -544,8 +544,29 @@ def _prepare(arr: Any, transfer_syntax: str, photometric_interpretation: str | N
     return codec, info, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
 
 
+def _encode_many(codec: Any, arr: np.ndarray, info: FrameInfo, threads: int | None,
+                 options: dict[str, Any]) -> list[bytes]:
+    """Encode each arr[i] (an (n, rows, columns[, samples]) array) on
+    `threads` workers; cores left idle by too few frames go to the engine's
+    own threads where the codec has them, by the rule decoding follows."""
+    n = arr.shape[0]
+    share = _threads.engine_threads(codec, n, threads)
+    out: list[bytes] = [b""] * n
+
+    def one(i: int) -> None:
+        if share:
+            out[i] = codec.encode(arr[i], info, frame=i, **options,
+                                  engine_threads=_threads.engine_threads_for(codec, share, arr[i]))
+        else:
+            out[i] = codec.encode(arr[i], info, frame=i, **options)
+
+    _threads.run(one, n, threads)
+    return out
+
+
 def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
-                 bits_stored: int | None = None, **options: Any) -> bytes:
+                 bits_stored: int | None = None, threads: int | None = 1,
+                 **options: Any) -> bytes:
     """Encode one frame.
 
     Parameters
@@ -559,6 +580,9 @@ def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: 
         What the samples are: MONOCHROME2 (one sample) or RGB (three) by default.
     bits_stored : int, optional
         Default: the dtype's width.
+    threads : int or None
+        1 (default) encodes in the calling thread; more (None: all cores)
+        lets an engine with threads of its own (OpenJPEG, libjxl) use them.
     **options
         The syntax's encoder options, below; any other raises EncodeError.
 
@@ -575,6 +599,8 @@ def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: 
         A transfer syntax name dicomcodecs does not know.
     UnsupportedError
         No codec encodes that syntax.
+    InvalidInputError
+        `threads` below 1.
 
     Example
     -------
@@ -586,7 +612,7 @@ def encode_frame(arr: Any, transfer_syntax: str, *, photometric_interpretation: 
     """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, False)
-    return codec.encode(arr, info, frame=0, **options)
+    return _encode_many(codec, arr[np.newaxis], info, threads, options)[0]
 
 
 def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation: str | None = None,
@@ -599,7 +625,9 @@ def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation:
     arr, transfer_syntax, photometric_interpretation, bits_stored, **options
         As for :func:`encode_frame` (its docstring lists the options).
     threads : int or None
-        None (default): all cores; 1: the calling thread only.
+        None (default): all cores; 1: the calling thread only. Cores that
+        fewer frames leave idle go to the engine's own threads (OpenJPEG,
+        libjxl), as for :func:`decode_frames`.
 
     Returns
     -------
@@ -619,13 +647,7 @@ def encode_frames(arr: Any, transfer_syntax: str, *, photometric_interpretation:
     """
     codec, info, arr = _prepare(arr, transfer_syntax, photometric_interpretation, bits_stored,
                                 options, True)
-    out: list[bytes] = [b""] * arr.shape[0]
-
-    def one(i: int) -> None:
-        out[i] = codec.encode(arr[i], info, frame=i, **options)
-
-    _threads.run(one, arr.shape[0], threads)
-    return out
+    return _encode_many(codec, arr, info, threads, options)
 
 
 # ------------------------------------------------------------ whole datasets

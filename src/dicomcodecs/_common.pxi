@@ -1,6 +1,7 @@
 # _common.pxi: what every _<family>.pyx shares: the one table from C status
-# codes to exceptions, and FrameInfo -> dc_frame. Included, not imported, so
-# each extension stays self-contained.
+# codes to exceptions, FrameInfo -> dc_frame, and the calls that run a C
+# function on one input (a header read, a frame decode) with the GIL
+# released. Included, not imported, so each extension stays self-contained.
 from libc.stdint cimport uint8_t, uint32_t
 from dc_common cimport *
 
@@ -70,3 +71,67 @@ cdef const uint8_t[::1] _as_bytes(src):
         return memoryview(src).cast("B")
     except (TypeError, ValueError):
         return memoryview(bytes(src)).cast("B")
+
+
+cdef str _dotted(unsigned long v):
+    """'major.minor.patch' of a version number written MMMmmmppp, as
+    libjpeg-turbo and libjxl give theirs."""
+    return f"{v // 1000000}.{v // 1000 % 1000}.{v % 1000}"
+
+
+# A C function reading one input: a family wraps its own entry point (header
+# read, check) in one of these, typed `ctx` back to its struct inside, so
+# that no function pointer is ever cast to another type.
+ctypedef int (*_src_fn)(const uint8_t *src, size_t srclen, void *ctx,
+                        dc_error *err) noexcept nogil
+
+# A C function decoding one frame into dst, `f` describing it; `ctx` holds
+# the family's engine flags (and may take results back).
+ctypedef int (*_decode_fn)(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                           const dc_frame *f, void *ctx, dc_error *err) noexcept nogil
+
+
+cdef int _call_on_src(_src_fn fn, src, void *ctx, dc_error *err) except? -1:
+    """fn on the bytes of src with the GIL released; returns its status."""
+    cdef const uint8_t[::1] s = _as_bytes(src)
+    cdef size_t n = s.shape[0]
+    cdef const uint8_t *sp = &s[0] if n else NULL
+    cdef int rc
+    err.msg[0] = 0
+    with nogil:
+        rc = fn(sp, n, ctx, err)
+    return rc
+
+
+cdef int _read_src(_src_fn fn, src, void *ctx, str label, object frame) except -1:
+    """_call_on_src for what a decoder reads: a failing status raises."""
+    cdef dc_error err
+    cdef int rc = _call_on_src(fn, src, ctx, &err)
+    if rc != DC_OK:
+        _raise(rc, &err, label, frame, True)
+    return 0
+
+
+cdef int _decode_frame(_decode_fn fn, void *ctx, src, info, out, int planar_configuration,
+                       bint postprocess, bint ybr_to_rgb, str label, object frame) except -1:
+    """Decode src into out (C-contiguous, sized for info) with fn, the GIL
+    released; then, where the engine call does not do it itself
+    (postprocess), unused-bit correction and YBR_FULL -> RGB (ybr_to_rgb)."""
+    cdef const uint8_t[::1] s = _as_bytes(src)
+    cdef uint8_t[::1] dst = _bytes_of(out)
+    cdef size_t n = s.shape[0]
+    cdef const uint8_t *sp = &s[0] if n else NULL
+    cdef dc_frame f
+    cdef dc_error err
+    cdef int rc
+    if dst.shape[0] == 0:
+        raise OutputTooSmallError(label, frame, "empty output")
+    err.msg[0] = 0
+    _fill_frame(&f, info, planar_configuration)
+    with nogil:
+        rc = fn(sp, n, &dst[0], dst.shape[0], &f, ctx, &err)
+        if rc == DC_OK and postprocess:
+            _postprocess(&dst[0], &f, ybr_to_rgb)
+    if rc != DC_OK:
+        _raise(rc, &err, label, frame, True)
+    return 0

@@ -19,16 +19,14 @@ def openjph_version():
     return dc_ojph_version().decode()
 
 
+cdef int _read_header_c(const uint8_t *sp, size_t n, void *info, dc_error *err) noexcept nogil:
+    return dc_j2k_parse(sp, n, <dc_j2k_info *>info, err)
+
+
 def read_header(src, *, str label="JPEG 2000", object frame=None):
     """The main header of a codestream as a dict (SIZ, COD, CAP, TLM)."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_j2k_info info
-    cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t n = s.shape[0]
-    cdef int rc = dc_j2k_parse(&s[0] if n else NULL, n, &info, &err)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _read_src(_read_header_c, src, &info, label, frame)
     return dict(width=info.width, height=info.height, x0=info.x0, y0=info.y0,
                 components=info.ncomps, precision=info.precision,
                 is_signed=bool(info.is_signed), subsampled=bool(info.subsampled),
@@ -104,72 +102,65 @@ def decode_into(src, info, out, *, int reduce=0, int engine_threads=0, str engin
         _raise(rc, &err, label, frame, True)
 
 
+ctypedef fused _encode_opts:
+    dc_openjpeg_encode_opts
+    dc_ojph_encode_opts
+
+
+cdef bytes _encode_c(arr, info, _encode_opts *o, bint reversible, bint mct, tile,
+                     int progression, block, bint tlm, str label, object frame):
+    """Encode one interleaved frame with the engine `o` is for, after
+    filling in the options both engines share."""
+    cdef dc_frame f
+    cdef dc_error err
+    cdef dc_j2k_buf buf
+    memset(&buf, 0, sizeof(buf))
+    err.msg[0] = 0
+    _fill_frame(&f, info, 0)
+    o.reversible, o.mct, o.progression, o.tlm = reversible, mct, progression, tlm
+    o.tile_w, o.tile_h = tile[1], tile[0]
+    o.block_w, o.block_h = block[1], block[0]
+    cdef const uint8_t[::1] src = arr.reshape(-1).view(np.uint8)
+    cdef int rc
+    try:
+        with nogil:
+            if _encode_opts is dc_openjpeg_encode_opts:
+                rc = dc_openjpeg_encode(&src[0], src.shape[0], &f, o, &buf, &err)
+            else:
+                rc = dc_ojph_encode(&src[0], src.shape[0], &f, o, &buf, &err)
+        if rc != DC_OK:
+            _raise(rc, &err, label, frame, False)
+        return bytes(<const uint8_t[:buf.len]>buf.data) if buf.len else b""
+    finally:
+        dc_j2k_buf_free(&buf)
+
+
 def encode_openjpeg(arr, info, *, bint reversible=True, bint mct=True, int levels=-1,
                     tile=(0, 0), int progression=0, block=(64, 64), layers=(),
                     bint use_psnr=False, bint tlm=False, int engine_threads=0,
                     str label="JPEG 2000", object frame=None):
     """Encode one interleaved frame as a raw J2K codestream with OpenJPEG."""
-    cdef dc_frame f
-    cdef dc_error err
     cdef dc_openjpeg_encode_opts o
-    cdef dc_j2k_buf buf
     memset(&o, 0, sizeof(o))
-    memset(&buf, 0, sizeof(buf))
-    err.msg[0] = 0
-    _fill_frame(&f, info, 0)
-    o.reversible = reversible
-    o.mct = mct
     o.levels = 0xFFFFFFFF if levels < 0 else levels
-    o.tile_w, o.tile_h = tile[1], tile[0]
-    o.progression = progression
-    o.block_w, o.block_h = block[1], block[0]
     if len(layers) > DC_OPENJPEG_MAX_LAYERS:
         raise EncodeError(label, frame, f"at most {DC_OPENJPEG_MAX_LAYERS} quality layers")
     o.nlayers = len(layers)
     for i, v in enumerate(layers):
         o.layers[i] = v
     o.use_psnr = use_psnr
-    o.tlm = tlm
     o.threads = engine_threads if engine_threads > 1 else 0
-    cdef const uint8_t[::1] src = arr.reshape(-1).view(np.uint8)
-    cdef int rc
-    try:
-        with nogil:
-            rc = dc_openjpeg_encode(&src[0], src.shape[0], &f, &o, &buf, &err)
-        if rc != DC_OK:
-            _raise(rc, &err, label, frame, False)
-        return bytes(<const uint8_t[:buf.len]>buf.data) if buf.len else b""
-    finally:
-        dc_j2k_buf_free(&buf)
+    return _encode_c(arr, info, &o, reversible, mct, tile, progression, block, tlm, label,
+                     frame)
 
 
 def encode_openjph(arr, info, *, bint reversible=True, bint mct=True, int levels=5,
                    tile=(0, 0), int progression=2, block=(64, 64), float qstep=0,
                    bint tlm=False, str label="HTJ2K", object frame=None):
     """Encode one interleaved frame as a raw HTJ2K codestream with OpenJPH."""
-    cdef dc_frame f
-    cdef dc_error err
     cdef dc_ojph_encode_opts o
-    cdef dc_j2k_buf buf
     memset(&o, 0, sizeof(o))
-    memset(&buf, 0, sizeof(buf))
-    err.msg[0] = 0
-    _fill_frame(&f, info, 0)
-    o.reversible = reversible
-    o.mct = mct
     o.levels = levels
-    o.tile_w, o.tile_h = tile[1], tile[0]
-    o.progression = progression
-    o.block_w, o.block_h = block[1], block[0]
     o.qstep = qstep
-    o.tlm = tlm
-    cdef const uint8_t[::1] src = arr.reshape(-1).view(np.uint8)
-    cdef int rc
-    try:
-        with nogil:
-            rc = dc_ojph_encode(&src[0], src.shape[0], &f, &o, &buf, &err)
-        if rc != DC_OK:
-            _raise(rc, &err, label, frame, False)
-        return bytes(<const uint8_t[:buf.len]>buf.data) if buf.len else b""
-    finally:
-        dc_j2k_buf_free(&buf)
+    return _encode_c(arr, info, &o, reversible, mct, tile, progression, block, tlm, label,
+                     frame)

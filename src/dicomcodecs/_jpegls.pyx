@@ -8,11 +8,14 @@ from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.stdint cimport uint16_t
 
 
-
 def version():
     """The engine is our own C; its version is the package's."""
     from dicomcodecs._version import __version__
     return __version__
+
+
+cdef int _read_header_c(const uint8_t *sp, size_t n, void *info, dc_error *err) noexcept nogil:
+    return dc_jpegls_read_header(sp, n, <dc_jpegls_info *>info, err)
 
 
 def read_header(src, *, str label="JPEG-LS", object frame=None):
@@ -20,17 +23,8 @@ def read_header(src, *, str label="JPEG-LS", object frame=None):
     components, bits_per_sample, near_lossless, interleave_mode, transform
     (CharLS's HP colour transform, 0 none) and component_sizes ((width,
     height) of each component; smaller ones are sub-sampled)."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_jpegls_info info
-    cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
-    cdef int rc
-    with nogil:
-        rc = dc_jpegls_read_header(sp, n, &info, &err)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _read_src(_read_header_c, src, &info, label, frame)
     return {"width": info.width, "height": info.height, "components": info.components,
             "bits_per_sample": info.bits_per_sample, "near_lossless": info.near_lossless,
             "interleave_mode": info.interleave_mode, "transform": info.transform,
@@ -65,25 +59,17 @@ def decode_components(src, *, str label="JPEG-LS", object frame=None):
     return planes
 
 
+cdef int _decode_c(const uint8_t *sp, size_t n, uint8_t *dst, size_t dstlen, const dc_frame *f,
+                   void *unused, dc_error *err) noexcept nogil:
+    return dc_jpegls_decode(sp, n, dst, dstlen, f, err)
+
+
 def decode_into(src, info, out, *, int planar_configuration=0, bint ybr_to_rgb=False,
                 str label="JPEG-LS", object frame=None):
     """Decode one frame into `out` (C-contiguous, sized for `info`), samples
     laid out as `planar_configuration` says."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_frame f
-    cdef dc_error err
-    err.msg[0] = 0
-    _fill_frame(&f, info, planar_configuration)
-    cdef uint8_t[::1] dst = _bytes_of(out)
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
-    cdef int rc
-    with nogil:
-        rc = dc_jpegls_decode(sp, n, &dst[0], dst.shape[0], &f, &err)
-        if rc == DC_OK:
-            _postprocess(&dst[0], &f, ybr_to_rgb)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _decode_frame(_decode_c, NULL, src, info, out, planar_configuration, True, ybr_to_rgb,
+                  label, frame)
 
 
 def encode(arr, info, *, int near_lossless=0, int interleave_mode=2, preset=None,

@@ -26,50 +26,35 @@ _RECOMPRESSION = "JPEG XL JPEG Recompression"   # the label of from_jpeg/to_jpeg
 
 def version():
     """libjxl's version, e.g. '0.7.0'."""
-    cdef uint32_t v = dc_jxl_version()
-    return f"{v // 1000000}.{v // 1000 % 1000}.{v % 1000}"
+    return _dotted(dc_jxl_version())
+
+
+cdef int _read_header_c(const uint8_t *sp, size_t n, void *h, dc_error *err) noexcept nogil:
+    return dc_jxl_read_header(sp, n, <dc_jxl_header *>h, err)
 
 
 def read_header(src, *, str label="JPEG XL", object frame=None):
     """What the codestream says: width, height, channels, extra_channels,
     bits, exponent_bits, lossless (not XYB), has_jpeg (rebuildable JPEG)."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_jxl_header h
-    cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
-    cdef int rc
-    with nogil:
-        rc = dc_jxl_read_header(sp, n, &h, &err)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _read_src(_read_header_c, src, &h, label, frame)
     return {"width": h.width, "height": h.height, "channels": h.channels,
             "extra_channels": h.extra_channels, "bits": h.bits,
             "exponent_bits": h.exponent_bits, "lossless": bool(h.lossless),
             "has_jpeg": bool(h.has_jpeg)}
 
 
+cdef int _decode_c(const uint8_t *sp, size_t n, uint8_t *dst, size_t dstlen, const dc_frame *f,
+                   void *nthreads, dc_error *err) noexcept nogil:
+    return dc_jxl_decode(sp, n, dst, dstlen, f, (<unsigned *>nthreads)[0], err)
+
+
 def decode_into(src, info, out, *, int engine_threads=1, str label="JPEG XL",
                 object frame=None):
     """Decode one codestream's pixels into `out` (C-contiguous, interleaved,
     sized for `info`), sign-extended from Bits Stored when signed."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_frame f
-    cdef dc_error err
-    err.msg[0] = 0
-    _fill_frame(&f, info, 0)
-    cdef uint8_t[::1] dst = _bytes_of(out)
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
     cdef unsigned nthreads = max(1, engine_threads)
-    cdef int rc
-    with nogil:
-        rc = dc_jxl_decode(sp, n, &dst[0], dst.shape[0], &f, nthreads, &err)
-        if rc == DC_OK:
-            _postprocess(&dst[0], &f, False)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _decode_frame(_decode_c, &nthreads, src, info, out, 0, True, False, label, frame)
 
 
 cdef enum:
@@ -132,16 +117,14 @@ def encode(arr, info, *, bint lossless, float distance, int effort, int engine_t
                   False)
 
 
+cdef int _check_jpeg_c(const uint8_t *sp, size_t n, void *unused, dc_error *err) noexcept nogil:
+    return dc_jxl_check_jpeg(sp, n, err)
+
+
 def check_jpeg(src, *, object frame=None):
     """Raise EncodeError saying why libjxl cannot recompress this JPEG."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
     cdef dc_error err
-    err.msg[0] = 0
-    cdef size_t n = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if n else NULL
-    cdef int rc
-    with nogil:
-        rc = dc_jxl_check_jpeg(sp, n, &err)
+    cdef int rc = _call_on_src(_check_jpeg_c, src, NULL, &err)
     if rc != DC_OK:
         raise EncodeError(_RECOMPRESSION, frame,
                           f"cannot recompress this JPEG: it is {err.msg.decode('utf-8', 'replace')}"

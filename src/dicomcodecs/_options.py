@@ -75,8 +75,6 @@ OPTIONS = [
     Option(_J2K_ALL, "use_mct", "bool", "True", "True, False",
            "RGB is coded with the colour transform (written as YBR_RCT when reversible, "
            "YBR_ICT otherwise); False keeps RGB"),
-    Option(_J2K, "engine_threads", "int", "0", "0 or more",
-           "OpenJPEG threads for one frame (0 or 1: the calling thread)"),
     Option(_JXL, "effort", "int", "7", "1-9",
            "libjxl effort: higher is smaller and slower"),
     Option(_JXL, "distance", "float", "1.0", "jpeg-xl only; 0-25",

@@ -11,26 +11,18 @@ def version():
     return __version__
 
 
+cdef int _decode_c(const uint8_t *sp, size_t n, uint8_t *dst, size_t dstlen, const dc_frame *f,
+                   void *flags, dc_error *err) noexcept nogil:
+    return dc_rle_decode(sp, n, dst, dstlen, f, (<unsigned *>flags)[0], err)
+
+
 def decode_into(src, info, out, *, int planar_configuration=0, bint ybr_to_rgb=False,
                 bint lsb_first=False, str label="RLE Lossless", object frame=None):
     """Decode one frame into `out` (C-contiguous, sized for `info`), samples
     laid out as `planar_configuration` says."""
-    cdef const uint8_t[::1] s = _as_bytes(src)
-    cdef dc_frame f
-    cdef dc_error err
-    err.msg[0] = 0
-    _fill_frame(&f, info, planar_configuration)
-    cdef uint8_t[::1] dst = _bytes_of(out)
     cdef unsigned flags = DC_RLE_LSB_FIRST if lsb_first else 0
-    cdef int rc
-    cdef size_t srclen = s.shape[0]
-    cdef const uint8_t *sp = &s[0] if srclen else NULL
-    with nogil:
-        rc = dc_rle_decode(sp, srclen, &dst[0], dst.shape[0], &f, flags, &err)
-        if rc == DC_OK:
-            _postprocess(&dst[0], &f, ybr_to_rgb)
-    if rc != DC_OK:
-        _raise(rc, &err, label, frame, True)
+    _decode_frame(_decode_c, &flags, src, info, out, planar_configuration, True, ybr_to_rgb,
+                  label, frame)
 
 
 def encode(arr, info, *, int planar_configuration=0, str label="RLE Lossless",

@@ -70,7 +70,8 @@ def engine_threads(codec: Any, n_frames: int, threads: int | None) -> int:
     and the pydicom plugin alike: frames go to `threads` workers first; the
     cores fewer frames leave idle go to each frame's engine, where the codec
     has threads of its own (``supports_engine_threads``). Returns the
-    ``engine_threads`` to pass to ``decode_into`` (0: none to give). A codec
+    ``engine_threads`` to pass to ``decode_into`` or ``encode`` (0: none to
+    give). A codec
     whose engine threads pay off only on big frames says so with
     ``engine_threads_min_bytes``; apply it per frame with engine_threads_for."""
     if not getattr(codec, "supports_engine_threads", False):
@@ -80,11 +81,18 @@ def engine_threads(codec: Any, n_frames: int, threads: int | None) -> int:
 
 
 def engine_threads_for(codec: Any, share: int, src: Any) -> int:
-    """`share` (from engine_threads) for one frame of encoded bytes `src`:
-    0 when the frame is smaller than the codec's engine_threads_min_bytes."""
+    """`share` (from engine_threads) for one frame `src` (the encoded bytes
+    to decode, or the samples to encode): 0 when the frame is smaller than
+    the codec's engine_threads_min_bytes."""
     if share and memoryview(src).nbytes < getattr(codec, "engine_threads_min_bytes", 0):
         return 0
     return share
+
+
+def engine_threads_alone(codec: Any, src: Any) -> int:
+    """engine_threads_for a frame coded alone with every core (pydicom's
+    plugins decode and encode frame after frame)."""
+    return engine_threads_for(codec, engine_threads(codec, 1, None), src)
 
 
 def run(fn: Callable[[int], None], n_items: int, threads: int | None) -> None:

@@ -197,7 +197,6 @@ OPTION_TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
     "block_size": (_int_or_pair, "an integer or ROWSxCOLUMNS (powers of two, 4-1024)"),
     "progression": (str, "LRCP, RLCP, RPCL, PCRL or CPRL"),
     "use_mct": (_bool, "true or false"),
-    "engine_threads": (int, "an integer"),
     "qstep": (float, "a number in (0, 2]"),
     "rle_segment_order": (str, "'>'"),
 }

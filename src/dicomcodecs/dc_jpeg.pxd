@@ -53,21 +53,7 @@ cdef extern from "jpeg/dc_turbo.h" nogil:
     unsigned DC_TURBO_FLAG_ALLOW_TRUNCATED
     unsigned DC_TURBO_FLAG_FAST_IDCT
 
-    ctypedef struct dc_turbo_info:
-        uint32_t rows
-        uint32_t columns
-        uint32_t components
-        uint32_t precision
-        int color_space
-        int progressive
-        int arithmetic
-        int has_jfif
-        int has_adobe
-        int adobe_transform
-
     int dc_turbo_version()
-    int dc_turbo_read_header(const uint8_t *src, size_t srclen, dc_turbo_info *info,
-                             dc_error *err)
     int dc_turbo_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                         const dc_frame *f, unsigned flags, dc_error *err)
 

@@ -22,9 +22,14 @@ The contract, for a third party:
   says below which frame size the engine's threads do not pay.
 - ``output_spec(info, *, as_rgb, reduce) -> (shape, dtype, photometric)``: what
   one decoded frame looks like; the default is ``info.shape``/``info.dtype``.
-- ``encode(arr, info, *, frame, **options) -> bytes``: encode one frame given
-  as a C-contiguous ``(rows, columns[, samples])`` array; ``info`` describes it
-  (its transfer_syntax is the target). Raise :class:`EncodeError`.
+- ``encode(arr, info, *, frame, engine_threads=0, **options) -> bytes``:
+  encode one frame given as a C-contiguous ``(rows, columns[, samples])``
+  array; ``info`` describes it (its transfer_syntax is the target). Raise
+  :class:`EncodeError`. ``engine_threads`` follows the rule of
+  ``decode_into``: passed (n > 0) only to a codec with
+  ``supports_engine_threads``, shared out by ``_threads.engine_threads``,
+  and not for frames of fewer samples' bytes than ``engine_threads_min_bytes``.
+  It is not an encoder option: the caller's ``threads`` decides it.
 - ``encode_options``: the option names ``encode`` accepts; any other raises
   ``EncodeError`` before ``encode`` is called.
 - ``encoded_attributes(info, **options) -> dict``: what the dataset must say
@@ -73,8 +78,9 @@ class Codec:
     decode_syntaxes: tuple[str, ...] | None = None   # None: all transfer_syntaxes
     encode_syntaxes: tuple[str, ...] = ()
     encode_options: frozenset[str] = frozenset()
-    # True when decode_into accepts engine_threads=n to decode one frame on
-    # n threads of the engine's own (OpenJPEG's, libjxl's); see _threads.engine_threads.
+    # True when decode_into and encode accept engine_threads=n to code one
+    # frame on n threads of the engine's own (OpenJPEG's, libjxl's); see
+    # _threads.engine_threads.
     supports_engine_threads = False
     engine_threads_min_bytes = 0
 
@@ -103,7 +109,7 @@ class Codec:
         raise DecodeError(self.name, frame, "this codec does not decode")
 
     def encode(self, arr: np.ndarray, info: FrameInfo, *, frame: int | None = None,
-               **options: Any) -> bytes:
+               engine_threads: int = 0, **options: Any) -> bytes:
         raise EncodeError(self.name, frame, "this codec does not encode")
 
     def encoded_attributes(self, info: FrameInfo, **options: Any) -> dict[str, Any]:

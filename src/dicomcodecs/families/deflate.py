@@ -39,7 +39,7 @@ class DeflateCodec(Codec):
         _deflate.decode_into(src, info, out, ybr_to_rgb=wants_rgb(info, as_rgb),
                              label=self.name, frame=frame)
 
-    def encode(self, arr, info, *, frame=None, level=DEFAULT_LEVEL):
+    def encode(self, arr, info, *, frame=None, engine_threads=0, level=DEFAULT_LEVEL):
         if isinstance(level, bool) or not isinstance(level, (int, np.integer)) \
                 or not 0 <= level <= 12:
             raise EncodeError(self.name, frame, f"level={level!r}: use an integer 0 (stored) "

@@ -182,7 +182,7 @@ class JPEGCodec(Codec):
         else:
             plan["process"] = 2 if bs <= 8 else 4
 
-    def encode(self, arr, info, *, frame=None, **options):
+    def encode(self, arr, info, *, frame=None, engine_threads=0, **options):
         plan = self._plan(info, options, frame)
         process = plan["process"]
         if process in (1, 2):

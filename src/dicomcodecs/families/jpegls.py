@@ -79,7 +79,7 @@ class JPEGLSCodec(Codec):
                             ybr_to_rgb=wants_rgb(info, as_rgb) and not planar_configuration,
                             label=self.name, frame=frame)
 
-    def encode(self, arr, info, *, frame=None, **options):
+    def encode(self, arr, info, *, frame=None, engine_threads=0, **options):
         near = _near_of(self.uid, options.get("jls_error", 0), self.name, frame)
         ilv = _interleave_of(options.get("interleave", DEFAULT_INTERLEAVE), self.name, frame)
         preset = _preset_of(options.get("preset"), self.name, frame)

@@ -110,8 +110,8 @@ class JPEGXLCodec(Codec):
             raise EncodeError(name, frame, f"{info.bits_allocated}-bit samples: JPEG XL takes "
                               "Bits Allocated 8 or 16 (Bits Stored 1-16)")
 
-    def encode(self, arr, info, *, frame=None, effort=DEFAULT_EFFORT, distance=None,
-               quality=None, lossless=None):
+    def encode(self, arr, info, *, frame=None, engine_threads=0, effort=DEFAULT_EFFORT,
+               distance=None, quality=None, lossless=None):
         uid = info.transfer_syntax
         name = SYNTAXES[uid].name
         if uid == JXL_JPEG:
@@ -142,7 +142,8 @@ class JPEGXLCodec(Codec):
             arr = np.bitwise_and(unsigned, (1 << bits) - 1, dtype=unsigned.dtype)
         return _jxl.encode(arr, info, lossless=bool(lossless),
                            distance=DEFAULT_DISTANCE if distance is None else float(distance),
-                           effort=effort, label=name, frame=frame)
+                           effort=effort, engine_threads=engine_threads, label=name,
+                           frame=frame)
 
     def encoded_attributes(self, info, **options):
         uid = info.transfer_syntax

@@ -36,7 +36,7 @@ class RLECodec(Codec):
                          lsb_first=lsb_first, label=self.name, frame=frame)
 
     def encode(self, arr: np.ndarray, info: FrameInfo, *, frame: int | None = None,
-               **options: Any) -> bytes:
+               engine_threads: int = 0, **options: Any) -> bytes:
         if options.get("rle_segment_order", ">") != ">":
             raise EncodeError(self.name, frame, "only the standard's big-endian segment "
                               "order ('>') can be written")

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._info import FrameInfo
 from .._scratch import frame_buffer
-from .._threads import engine_threads, engine_threads_for
+from .._threads import engine_threads_alone
 from .._uids import SYNTAXES
 from ..families.jpeg import JPEGCodec
 from ..families.rle import RLECodec
@@ -52,11 +52,8 @@ def _decode_frame(src: bytes, runner: Any) -> bytearray:
     # it, and neither zero-filling (3 ms on a 7 MB CR) nor faulting in fresh
     # pages per frame is worth paying for memory overwritten anyway.
     buf = frame_buffer(int(np.prod(shape)) * np.dtype(dtype).itemsize)
-    kwargs = {}
-    # pydicom decodes frame after frame: each one may have every core.
-    share = engine_threads(codec, 1, None)
-    if share:
-        kwargs["engine_threads"] = engine_threads_for(codec, share, src)
+    nthreads = engine_threads_alone(codec, src)
+    kwargs = {"engine_threads": nthreads} if nthreads else {}
     codec.decode_into(src, info, np.frombuffer(buf, dtype).reshape(shape), as_rgb=False,
                       reduce=0, frame=getattr(runner, "index", None), **kwargs)
     if info.samples_per_pixel > 1:

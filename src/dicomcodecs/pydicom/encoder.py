@@ -9,6 +9,7 @@ import numpy as np
 
 from .._errors import EncodeError
 from .._info import FrameInfo
+from .._threads import engine_threads_alone
 from .._uids import JPEG_BASELINE, JPEG_EXTENDED, SYNTAXES, family
 from .. import registry
 from ..registry import get_encoder
@@ -76,4 +77,7 @@ def _encode_frame(src: bytes, runner: Any) -> bytes:
         # than write pixels the dataset would mislabel.
         raise EncodeError(codec.name, getattr(runner, "index", None),
                           f"would write {written} data, the dataset says {intended}")
+    nthreads = engine_threads_alone(codec, arr)
+    if nthreads:
+        options["engine_threads"] = nthreads
     return codec.encode(arr, info, frame=None, **options)

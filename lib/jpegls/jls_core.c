@@ -92,7 +92,7 @@ void jls_state_reset(jls_state *s, const jls_coding *c)
 
 /* Nine runs of one value each: filled with memset, since the table of a
  * 16-bit scan has 131071 entries and is built for every scan. */
-void jls_quant_table(int8_t *q, const jls_coding *c)
+void jls_quant_table(int8_t *q, const jls_coding *c, int scale)
 {
     const int32_t m = c->maxval;
     /* first difference of each region -4..4, then the end */
@@ -103,7 +103,7 @@ void jls_quant_table(int8_t *q, const jls_coding *c)
         int32_t hi = start[r + 1] < m + 1 ? start[r + 1] : m + 1;
         if (r == 8) hi = m + 1;
         if (hi > lo) {
-            memset(q + lo + m, r - 4, (size_t)(hi - lo));
+            memset(q + lo + m, (r - 4) * scale, (size_t)(hi - lo));
             lo = hi;
         }
     }

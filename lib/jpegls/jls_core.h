@@ -85,9 +85,10 @@ static inline int jls_is_default_lossless(const jls_coding *c, int bits)
 
 extern const uint8_t jls_J[32];
 
-/* Quantised gradient -4..4 for every difference -maxval..maxval, stored at
- * q + maxval. Needs 2 * maxval + 1 bytes. */
-void jls_quant_table(int8_t *q, const jls_coding *c);
+/* Quantised gradient -4..4, times `scale` (-31..31), for every
+ * difference -maxval..maxval, stored at q + maxval. Needs 2 * maxval + 1
+ * bytes. */
+void jls_quant_table(int8_t *q, const jls_coding *c, int scale);
 
 /* One component's samples in the caller's buffer: sample x of row y is at
  * base + y * stride + x * step, of bps (1 or 2) bytes, native order. */

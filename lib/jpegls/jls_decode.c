@@ -134,10 +134,15 @@ static inline int br_overrun(const jls_br *b)
 
 /* ------------------------------------------------------------ scan decoder */
 
+/* The decoder's quantisation table holds gradients times minus the
+ * context's size: 4 * 16 fits its bytes. */
+_Static_assert(sizeof(jls_ctx) == 16, "jls_ctx is 16 bytes");
+
 typedef struct dec {
     jls_coding c;
     jls_state st;
-    const int8_t *q;       /* quant table, indexed by difference + maxval */
+    const int8_t *q;       /* quant table times -sizeof(jls_ctx), indexed by difference + maxval:
+                            * Q(a - b) * sizeof(jls_ctx) is q[b - a] */
     jls_br br;
     int failed;            /* a code word no encoder writes */
 } dec;
@@ -264,11 +269,15 @@ static inline int32_t fix_rx(const kx *x, int32_t rx, int lossless, int pow2)
     return rx;
 }
 
-static inline int32_t dec_regular(kx *x, int32_t q, int32_t ra, int32_t rb, int32_t rc,
+/* A regular-mode sample; q is the context number times sizeof(jls_ctx),
+ * as the decoder's quantisation table gives it, so that its absolute
+ * value is the context's byte offset (fewer steps between a sample's value
+ * and the load of the next sample's context). */
+static inline int32_t dec_regular(kx *x, intptr_t q, int32_t ra, int32_t rb, int32_t rc,
                                   int lossless, int pow2)
 {
-    const int32_t sign = q >> 31;
-    jls_ctx *cx = &x->ctx[(q ^ sign) - sign];
+    const int32_t sign = (int32_t)(q >> 31);
+    jls_ctx *cx = (jls_ctx *)((char *)x->ctx + (q < 0 ? -q : q));
     int32_t px = jls_med(ra, rb, rc) + ((cx->c ^ sign) - sign);
     if (px < 0) px = 0;
     else if (px > x->c.maxval) px = x->c.maxval;
@@ -365,13 +374,16 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
     int32_t ra = cur[-1];
     int32_t i = 0;
     /* 9 * Q(Rb - Rc) of the next sample is 9 * Q(Rd - Rb) of this one */
-    int32_t q9 = 9 * q[rd - rb];
+    intptr_t q9 = 9 * (intptr_t)q[rb - rd];
     while (i < w) {
         int32_t rc = rb;
         rb = rd;
         rd = prev[i + 1];
-        const int32_t q1 = q[rd - rb];
-        int32_t qs = 81 * q1 + q9 + q[rc - ra];
+        const intptr_t q1 = q[rb - rd];
+        /* Q(Rc - Ra) at (q - Rc)[Ra]: the pointer is ready before Ra is */
+        const int8_t *qc = q - rc;
+        __asm__("" : "+r"(qc)); /* or the compiler computes Ra - Rc first */
+        const intptr_t qs = 81 * q1 + q9 + qc[(uint32_t)ra];
         q9 = 9 * q1;
         if (qs != 0) {
             ra = dec_regular(&x, qs, ra, rb, rc, lossless, pow2);
@@ -391,7 +403,7 @@ static inline __attribute__((always_inline)) void dec_line_impl(dec *d, const in
         }
         rb = prev[i - 1];
         rd = prev[i];
-        q9 = 9 * q[rd - rb];
+        q9 = 9 * q[rb - rd];
         if (x.failed) break;
     }
     *ri_p = ri;
@@ -438,14 +450,14 @@ static inline __attribute__((always_inline)) void dec_sample_impl(
     int32_t ri = *ri_p;
     int32_t i = 0;
     while (i < w) {
-        int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
+        intptr_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
         const int32_t *p = prev + i * nc;
         int32_t *o = cur + i * nc;
         int flat = 1;
 #pragma GCC unroll 4
         for (int c = 0; c < nc; c++) {
             int32_t ra = o[c - nc], rb = p[c], rc = p[c - nc], rd = p[c + nc];
-            qs[c] = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
+            qs[c] = 81 * q[rb - rd] + 9 * q[rc - rb] + q[ra - rc];
             flat &= qs[c] == 0;
         }
         if (!flat) {
@@ -813,7 +825,7 @@ static int decode_scan(parser *ps, const jls_frame *f, const scan_hdr *sh, const
     if (mem == NULL)
         return dc_fail(ps->err, DC_ERR_NOMEM, "no memory for %zu bytes of JPEG-LS line buffers",
                        total);
-    jls_quant_table((int8_t *)mem, &d.c);
+    jls_quant_table((int8_t *)mem, &d.c, -(int)sizeof(jls_ctx));
     d.q = (const int8_t *)mem + d.c.maxval;
     int32_t *prev[JLS_MAX_COMPONENTS], *cur[JLS_MAX_COMPONENTS];
     uint32_t w[JLS_MAX_COMPONENTS] = {0}, h[JLS_MAX_COMPONENTS] = {0}, v[JLS_MAX_COMPONENTS] = {0};

@@ -460,7 +460,7 @@ int jls_encode_planes(const jls_plane *planes, const jls_encode_args *a, uint8_t
     uint8_t *mem = dc_scratch_acquire(total);
     if (mem == NULL)
         return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of JPEG-LS line buffers", total);
-    jls_quant_table((int8_t *)mem, &e.c);
+    jls_quant_table((int8_t *)mem, &e.c, 1);
     e.q = (const int8_t *)mem + e.c.maxval;
 
     e.bw.p = dst;

@@ -108,9 +108,8 @@ int dc_j2k_decode_guarded(int engine, const uint8_t *src, size_t srclen, uint8_t
                        name);
     }
     guard_jump = &jump;
-    int rc = engine == DC_ENGINE_OPENJPH
-                 ? dc_ojph_decode(src, srclen, dst, dstlen, f, opts, info_out, err)
-                 : dc_openjpeg_decode(src, srclen, dst, dstlen, f, opts, info_out, err);
+    dc_j2k_decode_fn *decode = engine == DC_ENGINE_OPENJPH ? dc_ojph_decode : dc_openjpeg_decode;
+    int rc = decode(src, srclen, dst, dstlen, f, opts, info_out, err);
     guard_jump = NULL;
     let_go_all();
     return rc;

@@ -724,64 +724,54 @@ int dc_j2k_store_setup(dc_j2k_store *st, const dc_frame *f, uint32_t precision,
     return DC_OK;
 }
 
+/* Sample k of dst as `bytes` bytes. */
+static inline void put_sample(uint8_t *dst, size_t k, uint32_t bytes, uint32_t u)
+{
+    if (bytes == 1)
+        dst[k] = (uint8_t)u;
+    else if (bytes == 2)
+        ((uint16_t *)(void *)dst)[k] = (uint16_t)u;
+    else
+        ((uint32_t *)(void *)dst)[k] = u;
+}
+
+/* The one store loop: clamped to [lo, hi] if asked, masked, sign-extended
+ * by sh bits. Inlined with constant bytes (and, for the plain copy, mask
+ * ~0 and sh 0) it becomes one specialised loop per case below. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void store_loop(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
+                              uint32_t comp, uint32_t bytes, int clamp, int32_t lo, int32_t hi,
+                              uint32_t mask, int sh)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = clamp ? (v[i] < lo ? lo : v[i] > hi ? hi : v[i]) : v[i];
+        uint32_t u = (uint32_t)c & mask;
+        u = sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u;
+        put_sample(dst, i * nc + comp, bytes, u);
+    }
+}
+
 void dc_j2k_store_samples(const int32_t *v, size_t n, uint8_t *dst, uint32_t nc,
                           uint32_t comp, const dc_j2k_store *st)
 {
     uint32_t mask = st->mask_bits ? (st->mask_bits >= 32 ? 0xFFFFFFFFu
                                                          : (1u << st->mask_bits) - 1u) : 0xFFFFFFFFu;
     int sh = st->extend_bits ? 32 - (int)st->extend_bits : 0;
-    if (st->clamp) {
-        const int32_t lo = st->lo, hi = st->hi;
-        for (size_t i = 0; i < n; i++) {
-            int32_t c = v[i] < lo ? lo : v[i] > hi ? hi : v[i];
-            uint32_t u = (uint32_t)c & mask;
-            u = sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u;
-            size_t k = i * nc + comp;
-            if (st->bytes == 1)
-                dst[k] = (uint8_t)u;
-            else if (st->bytes == 2)
-                ((uint16_t *)(void *)dst)[k] = (uint16_t)u;
-            else
-                ((uint32_t *)(void *)dst)[k] = u;
-        }
-        return;
-    }
-    switch (st->bytes) {
-    case 1: {
-        uint8_t *d = dst + comp;
-        if (!sh && !st->mask_bits) {
-            for (size_t i = 0; i < n; i++)
-                d[i * nc] = (uint8_t)v[i];
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                uint32_t u = (uint32_t)v[i] & mask;
-                d[i * nc] = (uint8_t)(sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u);
-            }
-        }
-        break;
-    }
-    case 2: {
-        uint16_t *d = (uint16_t *)(void *)dst + comp;
-        if (!sh && !st->mask_bits) {
-            for (size_t i = 0; i < n; i++)
-                d[i * nc] = (uint16_t)v[i];
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                uint32_t u = (uint32_t)v[i] & mask;
-                d[i * nc] = (uint16_t)(sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u);
-            }
-        }
-        break;
-    }
-    default: {
-        uint32_t *d = (uint32_t *)(void *)dst + comp;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t u = (uint32_t)v[i] & mask;
-            d[i * nc] = sh ? (uint32_t)((int32_t)(u << sh) >> sh) : u;
-        }
-        break;
-    }
-    }
+    const int plain = !sh && !st->mask_bits;
+    if (st->clamp)
+        store_loop(v, n, dst, nc, comp, st->bytes, 1, st->lo, st->hi, mask, sh);
+    else if (st->bytes == 1 && plain)
+        store_loop(v, n, dst, nc, comp, 1, 0, 0, 0, 0xFFFFFFFFu, 0);
+    else if (st->bytes == 1)
+        store_loop(v, n, dst, nc, comp, 1, 0, 0, 0, mask, sh);
+    else if (st->bytes == 2 && plain)
+        store_loop(v, n, dst, nc, comp, 2, 0, 0, 0, 0xFFFFFFFFu, 0);
+    else if (st->bytes == 2)
+        store_loop(v, n, dst, nc, comp, 2, 0, 0, 0, mask, sh);
+    else
+        store_loop(v, n, dst, nc, comp, 4, 0, 0, 0, mask, sh);
 }
 
 

@@ -75,6 +75,17 @@ typedef struct dc_j2k_decode_opts {
                                signedness disagrees with f->pixel_representation */
 } dc_j2k_decode_opts;
 
+/* What both engines' decoders (dc_openjpeg_decode, dc_ojph_decode) do:
+ * decode one codestream into dst as f describes it: f->rows x f->columns
+ * (already reduced by opts->reduce), f->samples_per_pixel interleaved samples
+ * of f->bits_allocated bits (8, 16 or 32), native order, with the same sign
+ * correction. The engines undo the codestream's MCT, so 3-component frames
+ * with info->mct set come out RGB. `info` (may be NULL) receives what the
+ * header said. */
+typedef int dc_j2k_decode_fn(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                             const dc_frame *f, const dc_j2k_decode_opts *opts,
+                             dc_j2k_info *info, dc_error *err);
+
 /* Whether `hdr` (from dc_j2k_parse) can be decoded into the frame `f`
  * describes at resolution `reduce`, into dstlen bytes: components, size and
  * layout, checked before any engine allocates for the codestream. */

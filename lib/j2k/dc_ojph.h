@@ -11,11 +11,8 @@
 extern "C" {
 #endif
 
-/* Decode one HTJ2K codestream into dst, exactly as dc_openjpeg_decode does
- * (same frame description, reduce, sign correction and info). */
-int dc_ojph_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
-                   const dc_frame *f, const dc_j2k_decode_opts *opts,
-                   dc_j2k_info *info, dc_error *err);
+/* An HTJ2K codestream through OpenJPH (see dc_j2k_decode_fn). */
+dc_j2k_decode_fn dc_ojph_decode;
 
 typedef struct dc_ojph_encode_opts {
     uint32_t reversible;

@@ -9,14 +9,8 @@
 extern "C" {
 #endif
 
-/* Decode one codestream into dst as f describes it: f->rows x f->columns
- * (already reduced by opts->reduce), f->samples_per_pixel interleaved samples
- * of f->bits_allocated bits (8, 16 or 32), native order. OpenJPEG undoes the
- * codestream's MCT, so 3-component frames with info->mct set come out RGB.
- * `info` (may be NULL) receives what the header said. */
-int dc_openjpeg_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
-                       const dc_frame *f, const dc_j2k_decode_opts *opts,
-                       dc_j2k_info *info, dc_error *err);
+/* A JPEG 2000 or HTJ2K codestream through OpenJPEG (see dc_j2k_decode_fn). */
+dc_j2k_decode_fn dc_openjpeg_decode;
 
 #define DC_OPENJPEG_MAX_LAYERS 32
 

@@ -144,25 +144,62 @@ static void fill_info(const struct jpeg_decompress_struct *c, dc_turbo_info *inf
     info->adobe_transform = c->saw_Adobe_marker ? c->Adobe_transform : -1;
 }
 
-int dc_turbo_read_header(const uint8_t *src, size_t srclen, dc_turbo_info *info,
-                         dc_error *err)
+/* Points rows[] at the next batch of rows of an interleaved frame, from row
+ * y of h; returns how many. (libjpeg only reads through them when encoding.) */
+static JDIMENSION batch_rows(JSAMPROW *rows, const uint8_t *frame, size_t stride, JDIMENSION y,
+                             JDIMENSION h)
 {
-    struct jpeg_decompress_struct cinfo;
-    turbo_err jerr;
-    if (info == NULL) return dc_fail(err, DC_ERR_INVALID_ARG, "no info struct");
-    if (src == NULL || srclen == 0) return dc_fail(err, DC_ERR_TRUNCATED, "no JPEG data");
-    if (srclen > ULONG_MAX) return dc_fail(err, DC_ERR_UNSUPPORTED, "JPEG data too large");
-    memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = init_err(&jerr, err, 0, 1);
-    if (setjmp(jerr.jb)) {
-        jpeg_destroy_decompress(&cinfo);
-        return jerr.status;
+    JDIMENSION n = h - y;
+    if (n > DC_TURBO_BATCH) n = DC_TURBO_BATCH;
+    for (JDIMENSION i = 0; i < n; i++) rows[i] = (JSAMPROW)(uintptr_t)(frame + (size_t)(y + i) * stride);
+    return n;
+}
+
+/* Row y between a planar frame and one interleaved line: into the frame
+ * when decoding (to_frame), out of it when encoding. */
+static void planar_row(uint8_t *frame, uint8_t *line, const dc_frame *f, JDIMENSION y, int to_frame)
+{
+    const uint32_t spp = f->samples_per_pixel;
+    const size_t plane = (size_t)f->rows * f->columns;
+    for (uint32_t c = 0; c < spp; c++) {
+        uint8_t *p = frame + c * plane + (size_t)y * f->columns;
+        if (to_frame)
+            for (uint32_t x = 0; x < f->columns; x++) p[x] = line[(size_t)x * spp + c];
+        else
+            for (uint32_t x = 0; x < f->columns; x++) line[(size_t)x * spp + c] = p[x];
     }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, src, (unsigned long)srclen);
-    jpeg_read_header(&cinfo, TRUE);
-    fill_info(&cinfo, info);
-    jpeg_destroy_decompress(&cinfo);
+}
+
+/* The frame's rows from (decoding) or to (encoding) libjpeg: batches of row
+ * pointers into an interleaved frame, one line at a time for a planar one.
+ * `row` is libjpeg's row counter (output_scanline or next_scanline), h the
+ * number of rows. Fails only when libjpeg stops early, which only a
+ * suspending source or destination does, and ours never suspend. Errors
+ * inside libjpeg longjmp to the caller's setjmp. */
+static int pass_rows(j_common_ptr c, const JDIMENSION *row, JDIMENSION h, uint8_t *frame,
+                     const dc_frame *f, int decoding, dc_error *err)
+{
+    JSAMPROW rows[DC_TURBO_BATCH];
+    const size_t stride = (size_t)f->columns * f->samples_per_pixel;
+    const int planar = f->planar_configuration != 0 && f->samples_per_pixel > 1;
+    JSAMPARRAY line = planar ? (*c->mem->alloc_sarray)(c, JPOOL_IMAGE, (JDIMENSION)stride, 1) : NULL;
+    while (*row < h) {
+        const JDIMENSION y = *row;
+        JDIMENSION n = 1;
+        if (planar) {
+            rows[0] = line[0];
+            if (!decoding) planar_row(frame, line[0], f, y, 0);
+        } else {
+            n = batch_rows(rows, frame, stride, y, h);
+        }
+        n = decoding ? jpeg_read_scanlines((j_decompress_ptr)c, rows, n)
+                     : jpeg_write_scanlines((j_compress_ptr)c, rows, n);
+        if (n == 0) break;
+        if (planar && decoding) planar_row(frame, line[0], f, y, 1);
+    }
+    if (*row < h)
+        return dc_fail(err, DC_ERR_ENGINE, "libjpeg-turbo stopped at row %u of %u", (unsigned)*row,
+                       (unsigned)h);
     return DC_OK;
 }
 
@@ -186,22 +223,57 @@ static int check_frame(const dc_frame *f, dc_error *err, const char *what)
     return DC_OK;
 }
 
-int dc_turbo_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
-                    const dc_frame *f, unsigned flags, dc_error *err)
+/* The image after jpeg_read_header, decoded into dst as f describes it.
+ * The caller destroys cinfo, also after a longjmp. */
+static int decode_image(struct jpeg_decompress_struct *cinfo, turbo_err *jerr, uint8_t *dst,
+                        const dc_frame *f, unsigned flags, dc_error *err)
+{
+    const uint32_t spp = f->samples_per_pixel;
+    if (cinfo->image_width != f->columns || cinfo->image_height != f->rows ||
+        (uint32_t)cinfo->num_components != spp)
+        return dc_fail(err, DC_ERR_MISMATCH,
+                       "the JPEG stream is %ux%u with %d component(s), the dataset says %ux%u with %u",
+                       (unsigned)cinfo->image_width, (unsigned)cinfo->image_height,
+                       cinfo->num_components, (unsigned)f->columns, (unsigned)f->rows, (unsigned)spp);
+    if (cinfo->data_precision != 8)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "libjpeg-turbo decodes 8-bit JPEG, this is %d-bit",
+                       cinfo->data_precision);
+
+    if (spp == 3) {
+        if (flags & DC_TURBO_FLAG_STORED_RGB)
+            cinfo->jpeg_color_space = JCS_RGB;
+        else if (flags & DC_TURBO_FLAG_STORED_YBR)
+            cinfo->jpeg_color_space = JCS_YCbCr;
+        cinfo->out_color_space = (flags & DC_TURBO_FLAG_TO_RGB) ? JCS_RGB : cinfo->jpeg_color_space;
+    } else if (spp == 1) {
+        cinfo->out_color_space = JCS_GRAYSCALE;
+    } else {
+        cinfo->out_color_space = cinfo->jpeg_color_space; /* CMYK, YCCK, unknown: as coded */
+    }
+    cinfo->dct_method = (flags & DC_TURBO_FLAG_FAST_IDCT) ? JDCT_IFAST : JDCT_ISLOW;
+    jpeg_start_decompress(cinfo);
+    if (cinfo->output_width != f->columns || cinfo->output_height != f->rows ||
+        (uint32_t)cinfo->output_components != spp)
+        return dc_fail(err, DC_ERR_MISMATCH, "libjpeg-turbo would output %ux%u with %d component(s)",
+                       (unsigned)cinfo->output_width, (unsigned)cinfo->output_height,
+                       cinfo->output_components);
+    int rc = pass_rows((j_common_ptr)cinfo, &cinfo->output_scanline, cinfo->output_height, dst, f,
+                       1, err);
+    if (rc != DC_OK) return rc;
+    jerr->finishing = 1;
+    jpeg_finish_decompress(cinfo);
+    return DC_OK;
+}
+
+/* Reads the header of the JPEG in src; then, given a frame f, decodes it
+ * into dst, or else describes it in *info. The one setjmp of decoding. */
+static int decompress(const uint8_t *src, size_t srclen, dc_turbo_info *info, uint8_t *dst,
+                      const dc_frame *f, unsigned flags, dc_error *err)
 {
     struct jpeg_decompress_struct cinfo;
     turbo_err jerr;
-    JSAMPROW rows[DC_TURBO_BATCH];
-    int st = check_frame(f, err, "decodes");
-    if (st != DC_OK) return st;
-    size_t need = dc_frame_size(f);
-    if (need == 0) return dc_fail(err, DC_ERR_INVALID_ARG, "frame size overflows");
-    if (dst == NULL || dstlen < need)
-        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, the frame needs %zu",
-                       dst ? dstlen : 0, need);
     if (src == NULL || srclen == 0) return dc_fail(err, DC_ERR_TRUNCATED, "no JPEG data");
     if (srclen > ULONG_MAX) return dc_fail(err, DC_ERR_UNSUPPORTED, "JPEG data too large");
-
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = init_err(&jerr, err, flags, 1);
     if (setjmp(jerr.jb)) {
@@ -211,80 +283,33 @@ int dc_turbo_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstl
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, src, (unsigned long)srclen);
     jpeg_read_header(&cinfo, TRUE);
-
-    const uint32_t spp = f->samples_per_pixel;
-    if (cinfo.image_width != f->columns || cinfo.image_height != f->rows ||
-        (uint32_t)cinfo.num_components != spp) {
-        dc_fail(err, DC_ERR_MISMATCH,
-                "the JPEG stream is %ux%u with %d component(s), the dataset says %ux%u with %u",
-                (unsigned)cinfo.image_width, (unsigned)cinfo.image_height, cinfo.num_components,
-                (unsigned)f->columns, (unsigned)f->rows, (unsigned)spp);
-        jpeg_destroy_decompress(&cinfo);
-        return DC_ERR_MISMATCH;
-    }
-    if (cinfo.data_precision != 8) {
-        dc_fail(err, DC_ERR_UNSUPPORTED, "libjpeg-turbo decodes 8-bit JPEG, this is %d-bit",
-                cinfo.data_precision);
-        jpeg_destroy_decompress(&cinfo);
-        return DC_ERR_UNSUPPORTED;
-    }
-
-    if (spp == 3) {
-        if (flags & DC_TURBO_FLAG_STORED_RGB)
-            cinfo.jpeg_color_space = JCS_RGB;
-        else if (flags & DC_TURBO_FLAG_STORED_YBR)
-            cinfo.jpeg_color_space = JCS_YCbCr;
-        cinfo.out_color_space = (flags & DC_TURBO_FLAG_TO_RGB) ? JCS_RGB : cinfo.jpeg_color_space;
-    } else if (spp == 1) {
-        cinfo.out_color_space = JCS_GRAYSCALE;
-    } else {
-        cinfo.out_color_space = cinfo.jpeg_color_space; /* CMYK, YCCK, unknown: as coded */
-    }
-    cinfo.dct_method = (flags & DC_TURBO_FLAG_FAST_IDCT) ? JDCT_IFAST : JDCT_ISLOW;
-    jpeg_start_decompress(&cinfo);
-    if (cinfo.output_width != f->columns || cinfo.output_height != f->rows ||
-        (uint32_t)cinfo.output_components != spp) {
-        dc_fail(err, DC_ERR_MISMATCH, "libjpeg-turbo would output %ux%u with %d component(s)",
-                (unsigned)cinfo.output_width, (unsigned)cinfo.output_height,
-                cinfo.output_components);
-        jpeg_destroy_decompress(&cinfo);
-        return DC_ERR_MISMATCH;
-    }
-
-    const size_t stride = (size_t)f->columns * spp;
-    if (f->planar_configuration == 0 || spp == 1) {
-        while (cinfo.output_scanline < cinfo.output_height) {
-            JDIMENSION y = cinfo.output_scanline;
-            JDIMENSION n = cinfo.output_height - y;
-            if (n > DC_TURBO_BATCH) n = DC_TURBO_BATCH;
-            for (JDIMENSION i = 0; i < n; i++) rows[i] = dst + (size_t)(y + i) * stride;
-            if (jpeg_read_scanlines(&cinfo, rows, n) == 0) break;
-        }
-    } else {
-        JSAMPARRAY line = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                                     (JDIMENSION)stride, 1);
-        const size_t plane = (size_t)f->rows * f->columns;
-        while (cinfo.output_scanline < cinfo.output_height) {
-            JDIMENSION y = cinfo.output_scanline;
-            if (jpeg_read_scanlines(&cinfo, line, 1) != 1) break;
-            const uint8_t *s = line[0];
-            for (uint32_t c = 0; c < spp; c++) {
-                uint8_t *d = dst + c * plane + (size_t)y * f->columns;
-                for (uint32_t x = 0; x < f->columns; x++) d[x] = s[(size_t)x * spp + c];
-            }
-        }
-    }
-    if (cinfo.output_scanline < cinfo.output_height) {
-        /* only a suspending source stops early; ours never suspends */
-        dc_fail(err, DC_ERR_ENGINE, "libjpeg-turbo stopped at row %u of %u",
-                (unsigned)cinfo.output_scanline, (unsigned)cinfo.output_height);
-        jpeg_destroy_decompress(&cinfo);
-        return DC_ERR_ENGINE;
-    }
-    jerr.finishing = 1;
-    jpeg_finish_decompress(&cinfo);
+    int rc = DC_OK;
+    if (f)
+        rc = decode_image(&cinfo, &jerr, dst, f, flags, err);
+    else
+        fill_info(&cinfo, info);
     jpeg_destroy_decompress(&cinfo);
-    return DC_OK;
+    return rc;
+}
+
+int dc_turbo_read_header(const uint8_t *src, size_t srclen, dc_turbo_info *info,
+                         dc_error *err)
+{
+    if (info == NULL) return dc_fail(err, DC_ERR_INVALID_ARG, "no info struct");
+    return decompress(src, srclen, info, NULL, NULL, 0, err);
+}
+
+int dc_turbo_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                    const dc_frame *f, unsigned flags, dc_error *err)
+{
+    int st = check_frame(f, err, "decodes");
+    if (st != DC_OK) return st;
+    size_t need = dc_frame_size(f);
+    if (need == 0) return dc_fail(err, DC_ERR_INVALID_ARG, "frame size overflows");
+    if (dst == NULL || dstlen < need)
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, the frame needs %zu",
+                       dst ? dstlen : 0, need);
+    return decompress(src, srclen, NULL, dst, f, flags, err);
 }
 
 /* ------------------------------------------------------------------ encode */
@@ -337,7 +362,6 @@ int dc_turbo_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
     struct jpeg_compress_struct cinfo;
     turbo_err jerr;
     turbo_dest dest;
-    JSAMPROW rows[DC_TURBO_BATCH];
     int st = check_frame(f, err, "encodes");
     if (st != DC_OK) return st;
     if (p == NULL || dstlen == NULL) return dc_fail(err, DC_ERR_INVALID_ARG, "no parameters");
@@ -413,36 +437,12 @@ int dc_turbo_encode(const uint8_t *src, size_t srclen, const dc_frame *f,
     if (p->progressive) jpeg_simple_progression(&cinfo);
     jpeg_start_compress(&cinfo, TRUE);
 
-    const size_t stride = (size_t)f->columns * spp;
-    if (f->planar_configuration == 0 || spp == 1) {
-        while (cinfo.next_scanline < cinfo.image_height) {
-            JDIMENSION y = cinfo.next_scanline;
-            JDIMENSION n = cinfo.image_height - y;
-            if (n > DC_TURBO_BATCH) n = DC_TURBO_BATCH;
-            /* libjpeg only reads through these pointers */
-            for (JDIMENSION i = 0; i < n; i++)
-                rows[i] = (JSAMPROW)(uintptr_t)(src + (size_t)(y + i) * stride);
-            if (jpeg_write_scanlines(&cinfo, rows, n) == 0) break;
-        }
-    } else {
-        JSAMPARRAY line = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                                     (JDIMENSION)stride, 1);
-        const size_t plane = (size_t)f->rows * f->columns;
-        while (cinfo.next_scanline < cinfo.image_height) {
-            JDIMENSION y = cinfo.next_scanline;
-            uint8_t *d = line[0];
-            for (uint32_t c = 0; c < spp; c++) {
-                const uint8_t *s = src + c * plane + (size_t)y * f->columns;
-                for (uint32_t x = 0; x < f->columns; x++) d[(size_t)x * spp + c] = s[x];
-            }
-            if (jpeg_write_scanlines(&cinfo, line, 1) != 1) break;
-        }
-    }
-    if (cinfo.next_scanline < cinfo.image_height) {
-        dc_fail(err, DC_ERR_ENGINE, "libjpeg-turbo stopped at row %u of %u",
-                (unsigned)cinfo.next_scanline, (unsigned)cinfo.image_height);
+    /* pass_rows only reads the frame when encoding */
+    int rc = pass_rows((j_common_ptr)&cinfo, &cinfo.next_scanline, cinfo.image_height,
+                       (uint8_t *)(uintptr_t)src, f, 0, err);
+    if (rc != DC_OK) {
         jpeg_destroy_compress(&cinfo);
-        return DC_ERR_ENGINE;
+        return rc;
     }
     jpeg_finish_compress(&cinfo);
     *dstlen = dest.cap - dest.pub.free_in_buffer;

@@ -259,17 +259,12 @@ static int decode_once(const uint8_t *src, size_t srclen, uint8_t *dst, const dc
                        dec_ctx *c, dc_error *err)
 {
     lj_parser ps = {src, srclen, 0};
-    int code = lj_next_marker(&ps);
-    if (code != 0xD8) {
-        if (srclen < 2) return dc_fail(err, DC_ERR_TRUNCATED, "JPEG data too short (%zu bytes)", srclen);
-        return dc_fail(err, DC_ERR_CORRUPT, "not a JPEG stream: no SOI marker at the start (first bytes %02X %02X)",
-                       src[0], src[1]);
-    }
+    int status = lj_parse_soi(&ps, err);
+    if (status) return status;
     int have_frame = 0, nscans = 0, saw_eoi = 0, ended = 0;
-    int status = DC_OK;
     c->clean = 1;
     for (;;) {
-        code = lj_next_marker(&ps);
+        int code = lj_next_marker(&ps);
         if (code == -1) {
             ended = 1;
             break;
@@ -286,7 +281,7 @@ static int decode_once(const uint8_t *src, size_t srclen, uint8_t *dst, const dc
             break;
         }
         int st = DC_OK;
-        if (code >= 0xC0 && code <= 0xCF && code != 0xC4 && code != 0xC8 && code != 0xCC) {
+        if (lj_is_sof(code)) {
             if (have_frame) return dc_fail(err, DC_ERR_CORRUPT, "JPEG: second SOF marker in one image");
             st = lj_parse_sof(&ps, code, &c->fr, err);
             if (st) return st;
@@ -317,10 +312,12 @@ static int decode_once(const uint8_t *src, size_t srclen, uint8_t *dst, const dc
         } else if (code == 0xDB) {
             st = lj_parse_dqt(&ps, &c->t, err);
         } else if (code == 0xDD) {
-            st = lj_parse_dri(&ps, &c->t, err);
+            uint32_t ri = 0;
+            st = lj_parse_u16_segment(&ps, "DRI", &ri, err);
+            if (!st) c->t.restart_interval = (int)ri;
         } else if (code == 0xDC) {
             uint32_t lines = 0;
-            st = lj_parse_dnl(&ps, &lines, err);
+            st = lj_parse_u16_segment(&ps, "DNL", &lines, err);
             if (!st && have_frame && lines != c->fr.y) c->clean = 0;
         } else if (code >= 0xE0 && code <= 0xEF) {
             st = lj_parse_app(&ps, code, &c->t, err);

@@ -93,13 +93,7 @@ int lj_huff_decode_slow(lj_bits *b, const lj_huff *h)
 
 void lj_bits_init(lj_bits *b, const uint8_t *p, const uint8_t *end)
 {
-    b->p = p;
-    b->end = end;
-    b->buf = 0;
-    b->nbits = 0;
-    b->stopped = 0;
-    b->hit_end = 0;
-    b->fake = 0;
+    *b = (lj_bits){.p = p, .end = end};
 }
 
 void lj_bits_fill_slow(lj_bits *b)

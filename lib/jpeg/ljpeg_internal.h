@@ -193,13 +193,20 @@ typedef struct lj_parser {
 /* Reads the next marker code at pos (skipping fill 0xFF bytes). Returns the
  * code (0x01..0xFE) or -1 at end of input, -2 if no marker is there. */
 int lj_next_marker(lj_parser *ps);
+/* The SOI marker that must start the stream, at pos. */
+int lj_parse_soi(lj_parser *ps, dc_error *err);
+/* SOFn: a frame header (not DHT C4, JPG C8 or DAC CC, which share the range). */
+LJ_INLINE int lj_is_sof(int code)
+{
+    return code >= 0xC0 && code <= 0xCF && code != 0xC4 && code != 0xC8 && code != 0xCC;
+}
 /* Each parses the segment at pos (after the marker code), advances pos. */
 int lj_parse_sof(lj_parser *ps, int code, lj_frame *fr, dc_error *err);
 int lj_parse_dht(lj_parser *ps, lj_tables *t, dc_error *err);
 int lj_parse_dqt(lj_parser *ps, lj_tables *t, dc_error *err);
-int lj_parse_dri(lj_parser *ps, lj_tables *t, dc_error *err);
 int lj_parse_sos(lj_parser *ps, const lj_frame *fr, lj_scan *sc, dc_error *err);
-int lj_parse_dnl(lj_parser *ps, uint32_t *lines, dc_error *err);
+/* DRI (restart interval) and DNL (number of lines): one 16-bit number. */
+int lj_parse_u16_segment(lj_parser *ps, const char *name, uint32_t *value, dc_error *err);
 int lj_parse_app(lj_parser *ps, int code, lj_tables *t, dc_error *err);
 int lj_skip_segment(lj_parser *ps, int code, dc_error *err);
 /* Component dimensions and hmax/vmax once x and y are known. */

@@ -42,46 +42,40 @@ static int32_t decode_diff_slow(ll_state *st, const lj_huff *h)
     return lj_extend(lj_bits_get(b, s), s);
 }
 
+/* Code and extra bits of one difference in one lookup, into *d; 0 when the
+ * table cannot resolve them (decode_diff_slow does). */
+LJ_INLINE int decode_diff_fast(lj_bits *b, const lj_huff *h, int32_t *d)
+{
+    if (b->nbits < 32) lj_bits_fill(b);
+    int32_t e = h->fast[b->buf >> (64 - LJ_LUT_BITS)];
+    if (LJ_UNLIKELY(e == 0)) return 0;
+    lj_bits_skip(b, e & 0xFF);
+    *d = e >> 8;
+    return 1;
+}
+
+/* One difference into *d by either path; -1 for an invalid code. */
+LJ_INLINE int decode_diff(ll_state *st, const lj_huff *h, int32_t *d)
+{
+    if (LJ_LIKELY(decode_diff_fast(&st->b, h, d))) return 0;
+    *d = decode_diff_slow(st, h);
+    return *d == DIFF_ERROR ? -1 : 0;
+}
+
 /* Decodes n differences of one component (stride = samples per MCU). */
 LJ_INLINE int decode_run(ll_state *st, const lj_huff *h, int32_t *out, ptrdiff_t stride, uint32_t n)
 {
-    lj_bits *b = &st->b;
-    for (uint32_t i = 0; i < n; i++) {
-        if (b->nbits < 32) lj_bits_fill(b);
-        int32_t e = h->fast[b->buf >> (64 - LJ_LUT_BITS)];
-        int32_t d;
-        if (LJ_LIKELY(e != 0)) {
-            lj_bits_skip(b, e & 0xFF);
-            d = e >> 8;
-        } else {
-            d = decode_diff_slow(st, h);
-            if (d == DIFF_ERROR) return -1;
-        }
-        out[(ptrdiff_t)i * stride] = d;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        if (decode_diff(st, h, &out[(ptrdiff_t)i * stride]) != 0) return -1;
     return 0;
 }
 
 /* Interleaved MCUs: ns differences per MCU, each with its own table. */
 static int decode_mcus(ll_state *st, const lj_huff *const *hs, int ns, int32_t *out, uint32_t n)
 {
-    lj_bits *b = &st->b;
-    for (uint32_t i = 0; i < n; i++) {
-        for (int c = 0; c < ns; c++) {
-            if (b->nbits < 32) lj_bits_fill(b);
-            const lj_huff *h = hs[c];
-            int32_t e = h->fast[b->buf >> (64 - LJ_LUT_BITS)];
-            int32_t d;
-            if (LJ_LIKELY(e != 0)) {
-                lj_bits_skip(b, e & 0xFF);
-                d = e >> 8;
-            } else {
-                d = decode_diff_slow(st, h);
-                if (d == DIFF_ERROR) return -1;
-            }
-            out[(size_t)i * (size_t)ns + (size_t)c] = d;
-        }
-    }
+    for (uint32_t i = 0; i < n; i++)
+        for (int c = 0; c < ns; c++)
+            if (decode_diff(st, hs[c], &out[(size_t)i * (size_t)ns + (size_t)c]) != 0) return -1;
     return 0;
 }
 
@@ -179,17 +173,12 @@ static void undiff_first(int initial, const int32_t *d, ptrdiff_t ds, uint16_t *
 LJ_INLINE int fused_row(ll_state *st, const lj_huff *h, uint16_t *out, const uint16_t *prev, uint32_t W,
                         const int pred, int px0)
 {
-    lj_bits *b = &st->b;
     int ra = px0, rc = 0;
     if (pred != 1 && prev) rc = prev[0];
     for (uint32_t x = 0; x < W; x++) {
-        if (b->nbits < 32) lj_bits_fill(b);
-        int32_t e = h->fast[b->buf >> (64 - LJ_LUT_BITS)];
+        /* decode_diff spelt out: its two paths kept apart measure faster here */
         int32_t d;
-        if (LJ_LIKELY(e != 0)) {
-            lj_bits_skip(b, e & 0xFF);
-            d = e >> 8;
-        } else {
+        if (LJ_UNLIKELY(!decode_diff_fast(&st->b, h, &d))) {
             d = decode_diff_slow(st, h);
             if (d == DIFF_ERROR) return -1;
         }
@@ -229,6 +218,19 @@ static int fused_row_any(ll_state *st, const lj_huff *h, uint16_t *out, const ui
 }
 
 /* ---- the scan --------------------------------------------------------------- */
+
+/* A scan whose data ends (or meets a marker) before row y of H is done. */
+static int fail_truncated(dc_error *err, const lj_bits *b, uint32_t y, uint32_t H)
+{
+    return dc_fail(err, DC_ERR_TRUNCATED, "lossless JPEG: entropy-coded data %s at row %u of %u",
+                   b->hit_end ? "ends (input truncated)" : "stops at a marker", y, H);
+}
+
+static int fail_bad_code(dc_error *err, const ll_state *st, uint32_t y, uint32_t H, int comp_id)
+{
+    return dc_fail(err, DC_ERR_CORRUPT, "lossless JPEG: invalid Huffman code (symbol %d) at row %u of %u, component id %d",
+                   st->bad_sym == -17 ? 17 : st->bad_sym, y, H, comp_id);
+}
 
 int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame *fr, const lj_scan *sc,
                      const lj_tables *t, lj_plane *planes, unsigned flags, lj_scan_result *res, dc_error *err)
@@ -284,7 +286,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
         if (y == 0) rst_cols[nrst++] = 0;
         if (!truncated && ns == 1 && planes[sc->comp[0]].xs == 1) {
             /* fused path when no restart falls inside this row */
-            int restarted = 0, ok = 1;
+            int restarted = 0, ok = 1, row_done = 0;
             if (ri && togo == 0) {
                 if (lj_bits_overrun(&st.b)) {
                     ok = 0;
@@ -311,29 +313,21 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
                 if (ri) togo -= W;
                 if (r == 0 && !lj_bits_overrun(&st.b)) continue;
                 if (r != 0 && !lj_bits_overrun(&st.b)) {
-                    status = dc_fail(err, DC_ERR_CORRUPT,
-                                     "lossless JPEG: invalid Huffman code (symbol %d) at row %u of %u, component id %d",
-                                     st.bad_sym == -17 ? 17 : st.bad_sym, y, H, c0->id);
+                    status = fail_bad_code(err, &st, y, H, c0->id);
                     goto done;
                 }
-                /* ran out of data in this row: redo it below as truncated */
-                truncated = 1;
-                res->truncated = 1;
-                if (!allow_trunc) {
-                    status = dc_fail(err, DC_ERR_TRUNCATED, "lossless JPEG: entropy-coded data %s at row %u of %u",
-                                     st.b.hit_end ? "ends (input truncated)" : "stops at a marker", y, H);
-                    goto done;
-                }
-                continue; /* the row holds what was decoded */
+                /* ran out of data in this row, which holds what was decoded */
+                ok = 0;
+                row_done = 1;
             }
             if (!ok) {
                 truncated = 1;
                 res->truncated = 1;
                 if (!allow_trunc) {
-                    status = dc_fail(err, DC_ERR_TRUNCATED, "lossless JPEG: entropy-coded data %s at row %u of %u",
-                                     st.b.hit_end ? "ends (input truncated)" : "stops at a marker", y, H);
+                    status = fail_truncated(err, &st.b, y, H);
                     goto done;
                 }
+                if (row_done) continue;
             } else if (restarted) {
                 /* restart at column 0 already consumed: record it for the generic path */
                 if (y != 0) rst_cols[nrst++] = 0;
@@ -384,9 +378,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
                         break;
                     }
                     res->cornell_suspect = st.ssss16 > 0;
-                    status = dc_fail(err, DC_ERR_CORRUPT,
-                                     "lossless JPEG: invalid Huffman code (symbol %d) at row %u of %u, component id %d",
-                                     st.bad_sym == -17 ? 17 : st.bad_sym, y, H, c0->id);
+                    status = fail_bad_code(err, &st, y, H, c0->id);
                     goto done;
                 }
                 x += n;
@@ -396,9 +388,7 @@ int lj_lossless_scan(const uint8_t *src, size_t len, size_t *pos, const lj_frame
                 res->truncated = 1;
                 if (!allow_trunc) {
                     res->cornell_suspect = st.ssss16 > 0;
-                    status = dc_fail(err, DC_ERR_TRUNCATED,
-                                     "lossless JPEG: entropy-coded data %s at row %u of %u",
-                                     st.b.hit_end ? "ends (input truncated)" : "stops at a marker", y, H);
+                    status = fail_truncated(err, &st.b, y, H);
                     goto done;
                 }
                 /* this row keeps what was decoded, garbage after the cut

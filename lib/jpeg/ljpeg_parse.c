@@ -27,45 +27,57 @@ int lj_next_marker(lj_parser *ps)
     return code;
 }
 
-/* Length-checked access to the segment at pos: returns its payload length
- * (without the 2 length bytes) or -1. */
-static int seg_len(lj_parser *ps, const char *name, dc_error *err, int *status)
+int lj_parse_soi(lj_parser *ps, dc_error *err)
 {
+    if (lj_next_marker(ps) == 0xD8) return DC_OK;
+    if (ps->len < 2) return dc_fail(err, DC_ERR_TRUNCATED, "JPEG data too short (%zu bytes)", ps->len);
+    return dc_fail(err, DC_ERR_CORRUPT, "not a JPEG stream: no SOI marker at the start (first bytes %02X %02X)",
+                   ps->src[0], ps->src[1]);
+}
+
+/* A marker segment's payload (after its 2 length bytes). */
+typedef struct seg {
+    const uint8_t *p;
+    int n;
+    int status; /* DC_OK, or why the segment cannot be read */
+} seg;
+
+/* Takes the segment at pos, its length checked against the input, and
+ * moves pos past it: the parsers below read only s.p[0..s.n-1]. */
+static seg seg_take(lj_parser *ps, const char *name, dc_error *err)
+{
+    seg s = {NULL, 0, DC_OK};
     if (ps->len - ps->pos < 2) {
-        *status = dc_fail(err, DC_ERR_TRUNCATED, "JPEG %s segment: input ends in its length field", name);
-        return -1;
+        s.status = dc_fail(err, DC_ERR_TRUNCATED, "JPEG %s segment: input ends in its length field", name);
+        return s;
     }
     unsigned L = rd16(ps->src + ps->pos);
     if (L < 2) {
-        *status = dc_fail(err, DC_ERR_CORRUPT, "JPEG %s segment: invalid length %u", name, L);
-        return -1;
+        s.status = dc_fail(err, DC_ERR_CORRUPT, "JPEG %s segment: invalid length %u", name, L);
+    } else if (ps->len - ps->pos < L) {
+        s.status = dc_fail(err, DC_ERR_TRUNCATED, "JPEG %s segment: length %u exceeds the %zu bytes left", name, L,
+                           ps->len - ps->pos);
+    } else {
+        s.p = ps->src + ps->pos + 2;
+        s.n = (int)L - 2;
+        ps->pos += L;
     }
-    if (ps->len - ps->pos < L) {
-        *status = dc_fail(err, DC_ERR_TRUNCATED,
-                          "JPEG %s segment: length %u exceeds the %zu bytes left", name, L,
-                          ps->len - ps->pos);
-        return -1;
-    }
-    return (int)L - 2;
+    return s;
 }
 
 int lj_skip_segment(lj_parser *ps, int code, dc_error *err)
 {
-    int st = DC_OK;
     char name[16];
     snprintf(name, sizeof name, "0xFF%02X", code);
-    int n = seg_len(ps, name, err, &st);
-    if (n < 0) return st;
-    ps->pos += 2 + (size_t)n;
-    return DC_OK;
+    return seg_take(ps, name, err).status;
 }
 
 int lj_parse_sof(lj_parser *ps, int code, lj_frame *fr, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "SOF", err, &st);
-    if (n < 0) return st;
-    const uint8_t *p = ps->src + ps->pos + 2;
+    seg s = seg_take(ps, "SOF", err);
+    if (s.status) return s.status;
+    const uint8_t *p = s.p;
+    const int n = s.n;
     if (n < 6) return dc_fail(err, DC_ERR_CORRUPT, "JPEG SOF%d segment too short (%d bytes)", code - 0xC0, n);
     memset(fr, 0, sizeof *fr);
     fr->sof = code;
@@ -93,7 +105,6 @@ int lj_parse_sof(lj_parser *ps, int code, lj_frame *fr, dc_error *err)
             if (fr->comp[j].id == c->id)
                 return dc_fail(err, DC_ERR_CORRUPT, "JPEG SOF: component id %d appears twice", c->id);
     }
-    ps->pos += 2 + (size_t)n;
     lj_frame_finish(fr);
     return DC_OK;
 }
@@ -114,11 +125,9 @@ void lj_frame_finish(lj_frame *fr)
 
 int lj_parse_dht(lj_parser *ps, lj_tables *t, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "DHT", err, &st);
-    if (n < 0) return st;
-    const uint8_t *p = ps->src + ps->pos + 2;
-    const uint8_t *e = p + n;
+    seg s = seg_take(ps, "DHT", err);
+    if (s.status) return s.status;
+    const uint8_t *p = s.p, *e = s.p + s.n;
     while (p < e) {
         if (e - p < 17) return dc_fail(err, DC_ERR_CORRUPT, "JPEG DHT segment: table header cut short");
         int tc = p[0] >> 4, th = p[0] & 15;
@@ -143,18 +152,14 @@ int lj_parse_dht(lj_parser *ps, lj_tables *t, dc_error *err)
             return dc_fail(err, DC_ERR_CORRUPT, "JPEG DHT segment: %s table %d is not a valid Huffman code (%d codes)",
                            tc ? "AC" : "DC", th, total);
     }
-    ps->pos += 2 + (size_t)n;
     return DC_OK;
 }
 
 int lj_parse_dqt(lj_parser *ps, lj_tables *t, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "DQT", err, &st);
-    if (n < 0) return st;
-    const uint8_t *p = ps->src + ps->pos + 2;
-    const uint8_t *e = p + n;
-    while (p < e) {
+    seg s = seg_take(ps, "DQT", err);
+    if (s.status) return s.status;
+    for (const uint8_t *p = s.p, *e = s.p + s.n; p < e;) {
         int pq = p[0] >> 4, tq = p[0] & 15;
         if (pq > 1 || tq > 3)
             return dc_fail(err, DC_ERR_CORRUPT, "JPEG DQT segment: invalid precision %d / slot %d", pq, tq);
@@ -165,53 +170,38 @@ int lj_parse_dqt(lj_parser *ps, lj_tables *t, dc_error *err)
         p += need;
         t->qdef[tq] = 1;
     }
-    ps->pos += 2 + (size_t)n;
     return DC_OK;
 }
 
-int lj_parse_dri(lj_parser *ps, lj_tables *t, dc_error *err)
+int lj_parse_u16_segment(lj_parser *ps, const char *name, uint32_t *value, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "DRI", err, &st);
-    if (n < 0) return st;
-    if (n < 2) return dc_fail(err, DC_ERR_CORRUPT, "JPEG DRI segment too short");
-    t->restart_interval = (int)rd16(ps->src + ps->pos + 2);
-    ps->pos += 2 + (size_t)n;
-    return DC_OK;
-}
-
-int lj_parse_dnl(lj_parser *ps, uint32_t *lines, dc_error *err)
-{
-    int st = DC_OK;
-    int n = seg_len(ps, "DNL", err, &st);
-    if (n < 0) return st;
-    if (n < 2) return dc_fail(err, DC_ERR_CORRUPT, "JPEG DNL segment too short");
-    *lines = rd16(ps->src + ps->pos + 2);
-    ps->pos += 2 + (size_t)n;
+    seg s = seg_take(ps, name, err);
+    if (s.status) return s.status;
+    if (s.n < 2) return dc_fail(err, DC_ERR_CORRUPT, "JPEG %s segment too short", name);
+    *value = rd16(s.p);
     return DC_OK;
 }
 
 int lj_parse_app(lj_parser *ps, int code, lj_tables *t, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "APPn", err, &st);
-    if (n < 0) return st;
-    const uint8_t *p = ps->src + ps->pos + 2;
+    seg s = seg_take(ps, "APPn", err);
+    if (s.status) return s.status;
+    const uint8_t *p = s.p;
+    const int n = s.n;
     if (code == 0xE0 && n >= 5 && memcmp(p, "JFIF\0", 5) == 0) t->has_jfif = 1;
     if (code == 0xEE && n >= 12 && memcmp(p, "Adobe", 5) == 0) {
         t->has_adobe = 1;
         t->adobe_transform = p[11];
     }
-    ps->pos += 2 + (size_t)n;
     return DC_OK;
 }
 
 int lj_parse_sos(lj_parser *ps, const lj_frame *fr, lj_scan *sc, dc_error *err)
 {
-    int st = DC_OK;
-    int n = seg_len(ps, "SOS", err, &st);
-    if (n < 0) return st;
-    const uint8_t *p = ps->src + ps->pos + 2;
+    seg s = seg_take(ps, "SOS", err);
+    if (s.status) return s.status;
+    const uint8_t *p = s.p;
+    const int n = s.n;
     if (n < 1) return dc_fail(err, DC_ERR_CORRUPT, "JPEG SOS segment empty");
     memset(sc, 0, sizeof *sc);
     sc->ns = p[0];
@@ -238,7 +228,6 @@ int lj_parse_sos(lj_parser *ps, const lj_frame *fr, lj_scan *sc, dc_error *err)
     sc->se = q[1];
     sc->ah = q[2] >> 4;
     sc->al = q[2] & 15;
-    ps->pos += 2 + (size_t)n;
     return DC_OK;
 }
 
@@ -285,23 +274,18 @@ static int read_header(const uint8_t *src, size_t srclen, dc_ljpeg_info *info, l
     if (src == NULL || info == NULL) return dc_fail(err, DC_ERR_INVALID_ARG, "JPEG header: NULL argument");
     memset(info, 0, sizeof *info);
     lj_parser ps = {src, srclen, 0};
-    int code = lj_next_marker(&ps);
-    if (code != 0xD8) {
-        if (srclen < 2) return dc_fail(err, DC_ERR_TRUNCATED, "JPEG data too short (%zu bytes)", srclen);
-        return dc_fail(err, DC_ERR_CORRUPT, "not a JPEG stream: no SOI marker at the start (first bytes %02X %02X)",
-                       src[0], src[1]);
-    }
+    int st = lj_parse_soi(&ps, err);
+    if (st) return st;
     lj_frame fr;
     int have_frame = 0;
     lj_tables *t = tp; /* only DRI and the APPn flags are read here */
     for (;;) {
-        code = lj_next_marker(&ps);
+        int code = lj_next_marker(&ps);
         if (code == -1) return dc_fail(err, DC_ERR_TRUNCATED, "JPEG header: input ends before the first scan");
         if (code == -2)
             return dc_fail(err, DC_ERR_CORRUPT, "JPEG header: expected a marker at offset %zu, found byte 0x%02X", ps.pos,
                            src[ps.pos]);
-        int st = DC_OK;
-        if (code >= 0xC0 && code <= 0xCF && code != 0xC4 && code != 0xC8 && code != 0xCC) {
+        if (lj_is_sof(code)) {
             if (have_frame) return dc_fail(err, DC_ERR_CORRUPT, "JPEG header: second SOF marker");
             st = lj_parse_sof(&ps, code, &fr, err);
             have_frame = 1;
@@ -316,7 +300,9 @@ static int read_header(const uint8_t *src, size_t srclen, dc_ljpeg_info *info, l
             }
             break;
         } else if (code == 0xDD) {
-            st = lj_parse_dri(&ps, t, err);
+            uint32_t ri = 0;
+            st = lj_parse_u16_segment(&ps, "DRI", &ri, err);
+            if (!st) t->restart_interval = (int)ri;
         } else if (code >= 0xE0 && code <= 0xEF) {
             st = lj_parse_app(&ps, code, t, err);
         } else if (code == 0xD9) {

@@ -22,6 +22,8 @@
 
 #if JPEGXL_NUMERIC_VERSION >= JPEGXL_COMPUTE_NUMERIC_VERSION(0, 8, 0)
 #define DC_JXL_HAS_BIT_DEPTH 1
+/* Our buffers hold codestream values, both ways (see the top). */
+static const JxlBitDepth codestream_depth = {JXL_BIT_DEPTH_FROM_CODESTREAM, 0, 0};
 #else
 #define DC_JXL_HAS_BIT_DEPTH 0
 #endif
@@ -148,6 +150,8 @@ fail:
 /* A bare codestream (FF 0A) or the container's signature box. */
 static int check_signature(const uint8_t *src, size_t srclen, dc_error *err)
 {
+    if (src == NULL || srclen == 0)
+        return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
     JxlSignature sig = JxlSignatureCheck(src, srclen);
     if (sig == JXL_SIG_INVALID || sig == JXL_SIG_NOT_ENOUGH_BYTES)
         return dc_fail(err, DC_ERR_CORRUPT, "no JPEG XL signature (starts %02x %02x)", src[0],
@@ -155,44 +159,142 @@ static int check_signature(const uint8_t *src, size_t srclen, dc_error *err)
     return DC_OK;
 }
 
-int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_error *err)
+/* What an event handler returns besides DC_OK (next event) and a failure. */
+#define EVENT_STOP (-1)  /* done: run_decoder returns DC_OK */
+#define EVENT_OTHER (-2) /* not an event this call expects: an error */
+
+typedef int (*event_handler)(JxlDecoder *dec, JxlDecoderStatus s, void *ctx, dc_error *err);
+
+/* The one decoding loop: a decoder for `events` over src hands each event to
+ * on_event until it stops or fails; `what` names what was being read when an
+ * unexpected event comes. */
+static int run_decoder(const uint8_t *src, size_t srclen, int events, unsigned threads,
+                       event_handler on_event, void *ctx, const char *what, dc_error *err)
 {
-    memset(h, 0, sizeof *h);
-    if (src == NULL || srclen == 0)
-        return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
     int rc = check_signature(src, srclen, err);
     if (rc != DC_OK)
         return rc;
-    /* The JPEG reconstruction event comes only on the way to a full image:
-     * stop at it, or where the image would need pixels instead. */
     void *runner;
     JxlDecoder *dec;
-    rc = open_decoder(src, srclen, JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION |
-                      JXL_DEC_FULL_IMAGE, 1, &dec, &runner, err);
+    rc = open_decoder(src, srclen, events, threads, &dec, &runner, err);
     if (rc != DC_OK)
         return rc;
-    for (;;) {
+    do {
         JxlDecoderStatus s = JxlDecoderProcessInput(dec);
-        if (s == JXL_DEC_BASIC_INFO) {
-            JxlBasicInfo bi;
-            if (JxlDecoderGetBasicInfo(dec, &bi) != JXL_DEC_SUCCESS) {
-                rc = dc_fail(err, DC_ERR_CORRUPT, "unreadable JPEG XL basic info");
-                goto done;
-            }
-            fill_header(&bi, h);
-        } else if (s == JXL_DEC_JPEG_RECONSTRUCTION) {
-            h->has_jpeg = 1;
-            break;
-        } else if (s == JXL_DEC_NEED_IMAGE_OUT_BUFFER || s == JXL_DEC_SUCCESS) {
-            break;
-        } else {
-            rc = dec_status(s, err, "the image header");
-            goto done;
-        }
-    }
-done:
+        rc = on_event(dec, s, ctx, err);
+        if (rc == EVENT_OTHER)
+            rc = dec_status(s, err, what);
+    } while (rc == DC_OK);
     close_decoder(dec, runner);
-    return rc;
+    return rc == EVENT_STOP ? DC_OK : rc;
+}
+
+static int basic_info(JxlDecoder *dec, JxlBasicInfo *bi, dc_error *err)
+{
+    if (JxlDecoderGetBasicInfo(dec, bi) != JXL_DEC_SUCCESS)
+        return dc_fail(err, DC_ERR_CORRUPT, "unreadable JPEG XL basic info");
+    return DC_OK;
+}
+
+/* The JPEG reconstruction event comes only on the way to a full image:
+ * stop at it, or where the image would need pixels instead. */
+static int on_header_event(JxlDecoder *dec, JxlDecoderStatus s, void *ctx, dc_error *err)
+{
+    dc_jxl_header *h = (dc_jxl_header *)ctx;
+    switch (s) {
+    case JXL_DEC_BASIC_INFO: {
+        JxlBasicInfo bi;
+        int rc = basic_info(dec, &bi, err);
+        if (rc == DC_OK)
+            fill_header(&bi, h);
+        return rc;
+    }
+    case JXL_DEC_JPEG_RECONSTRUCTION:
+        h->has_jpeg = 1;
+        return EVENT_STOP;
+    case JXL_DEC_NEED_IMAGE_OUT_BUFFER:
+    case JXL_DEC_SUCCESS:
+        return EVENT_STOP;
+    default:
+        return EVENT_OTHER;
+    }
+}
+
+int dc_jxl_read_header(const uint8_t *src, size_t srclen, dc_jxl_header *h, dc_error *err)
+{
+    memset(h, 0, sizeof *h);
+    return run_decoder(src, srclen,
+                       JXL_DEC_BASIC_INFO | JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE, 1,
+                       on_header_event, h, "the image header", err);
+}
+
+typedef struct frame_decode {
+    const dc_frame *f;
+    uint8_t *dst;
+    size_t need;
+    uint32_t bits; /* the codestream's bits per sample */
+    int have_image;
+} frame_decode;
+
+/* The codestream's image, checked against the dataset's frame. */
+static int take_image_info(JxlDecoder *dec, frame_decode *fd, dc_error *err)
+{
+    JxlBasicInfo info;
+    const JxlBasicInfo *bi = &info;
+    const dc_frame *f = fd->f;
+    int rc = basic_info(dec, &info, err);
+    if (rc != DC_OK)
+        return rc;
+    if (bi->xsize != f->columns || bi->ysize != f->rows)
+        return dc_fail(err, DC_ERR_MISMATCH, "the codestream is %ux%u, the dataset says "
+                       "%u columns x %u rows", bi->xsize, bi->ysize, f->columns, f->rows);
+    if (bi->num_color_channels != f->samples_per_pixel)
+        return dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u colour channels, the "
+                       "dataset %u samples per pixel", bi->num_color_channels,
+                       f->samples_per_pixel);
+    if (bi->num_extra_channels)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "the codestream has %u extra (alpha) "
+                       "channels, which DICOM pixel data cannot hold", bi->num_extra_channels);
+    if (bi->exponent_bits_per_sample)
+        return dc_fail(err, DC_ERR_UNSUPPORTED, "floating-point samples (%u exponent bits)",
+                       bi->exponent_bits_per_sample);
+    if (bi->bits_per_sample == 0 || bi->bits_per_sample > f->bits_allocated)
+        return dc_fail(err, DC_ERR_MISMATCH, "%u-bit samples do not fit Bits Allocated %u",
+                       bi->bits_per_sample, f->bits_allocated);
+    fd->bits = bi->bits_per_sample;
+    return DC_OK;
+}
+
+static int on_frame_event(JxlDecoder *dec, JxlDecoderStatus s, void *ctx, dc_error *err)
+{
+    frame_decode *fd = (frame_decode *)ctx;
+    switch (s) {
+    case JXL_DEC_BASIC_INFO:
+        return take_image_info(dec, fd, err);
+    case JXL_DEC_NEED_IMAGE_OUT_BUFFER: {
+        JxlPixelFormat fmt = pixel_format(fd->f);
+        size_t size = 0;
+        if (JxlDecoderImageOutBufferSize(dec, &fmt, &size) != JXL_DEC_SUCCESS ||
+            size != fd->need)
+            return dc_fail(err, DC_ERR_MISMATCH, "libjxl wants %zu bytes for the frame, the "
+                           "dataset describes %zu", size, fd->need);
+#if DC_JXL_HAS_BIT_DEPTH
+        if (JxlDecoderSetImageOutBitDepth(dec, &codestream_depth) != JXL_DEC_SUCCESS)
+            return dc_fail(err, DC_ERR_ENGINE, "libjxl refused the output bit depth");
+#endif
+        if (JxlDecoderSetImageOutBuffer(dec, &fmt, fd->dst, fd->need) != JXL_DEC_SUCCESS)
+            return dc_fail(err, DC_ERR_ENGINE, "libjxl refused the output buffer");
+        return DC_OK;
+    }
+    case JXL_DEC_FULL_IMAGE:
+        /* One frame is the image; animation frames after it are ignored. */
+        fd->have_image = 1;
+        return EVENT_STOP;
+    case JXL_DEC_SUCCESS:
+        return EVENT_STOP;
+    default:
+        return EVENT_OTHER;
+    }
 }
 
 int dc_jxl_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
@@ -201,103 +303,21 @@ int dc_jxl_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
     int rc = check_frame(f, err);
     if (rc != DC_OK)
         return rc;
-    if (src == NULL || srclen == 0)
-        return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
-    rc = check_signature(src, srclen, err);
-    if (rc != DC_OK)
-        return rc;
-    size_t need = dc_frame_size(f);
-    if (need == 0 || dstlen < need)
+    frame_decode fd = {f, dst, dc_frame_size(f), 0, 0};
+    if (fd.need == 0 || dstlen < fd.need)
         return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "output holds %zu bytes, the frame %zu",
-                       dstlen, need);
-    void *runner;
-    JxlDecoder *dec;
-    rc = open_decoder(src, srclen, JXL_DEC_BASIC_INFO | JXL_DEC_FULL_IMAGE, threads, &dec,
-                      &runner, err);
+                       dstlen, fd.need);
+    rc = run_decoder(src, srclen, JXL_DEC_BASIC_INFO | JXL_DEC_FULL_IMAGE, threads,
+                     on_frame_event, &fd, "the end of the image", err);
     if (rc != DC_OK)
         return rc;
-    JxlPixelFormat fmt = pixel_format(f);
-    uint32_t bits = 0;
-    int have_image = 0;
-    for (;;) {
-        JxlDecoderStatus s = JxlDecoderProcessInput(dec);
-        if (s == JXL_DEC_BASIC_INFO) {
-            JxlBasicInfo bi;
-            if (JxlDecoderGetBasicInfo(dec, &bi) != JXL_DEC_SUCCESS) {
-                rc = dc_fail(err, DC_ERR_CORRUPT, "unreadable JPEG XL basic info");
-                goto done;
-            }
-            if (bi.xsize != f->columns || bi.ysize != f->rows) {
-                rc = dc_fail(err, DC_ERR_MISMATCH, "the codestream is %ux%u, the dataset says "
-                             "%u columns x %u rows", bi.xsize, bi.ysize, f->columns, f->rows);
-                goto done;
-            }
-            if (bi.num_color_channels != f->samples_per_pixel) {
-                rc = dc_fail(err, DC_ERR_MISMATCH, "the codestream has %u colour channels, the "
-                             "dataset %u samples per pixel", bi.num_color_channels,
-                             f->samples_per_pixel);
-                goto done;
-            }
-            if (bi.num_extra_channels) {
-                rc = dc_fail(err, DC_ERR_UNSUPPORTED, "the codestream has %u extra (alpha) "
-                             "channels, which DICOM pixel data cannot hold",
-                             bi.num_extra_channels);
-                goto done;
-            }
-            if (bi.exponent_bits_per_sample) {
-                rc = dc_fail(err, DC_ERR_UNSUPPORTED, "floating-point samples (%u exponent "
-                             "bits)", bi.exponent_bits_per_sample);
-                goto done;
-            }
-            if (bi.bits_per_sample == 0 || bi.bits_per_sample > f->bits_allocated) {
-                rc = dc_fail(err, DC_ERR_MISMATCH, "%u-bit samples do not fit Bits Allocated %u",
-                             bi.bits_per_sample, f->bits_allocated);
-                goto done;
-            }
-            bits = bi.bits_per_sample;
-        } else if (s == JXL_DEC_NEED_IMAGE_OUT_BUFFER) {
-            size_t size = 0;
-            if (JxlDecoderImageOutBufferSize(dec, &fmt, &size) != JXL_DEC_SUCCESS ||
-                size != need) {
-                rc = dc_fail(err, DC_ERR_MISMATCH, "libjxl wants %zu bytes for the frame, the "
-                             "dataset describes %zu", size, need);
-                goto done;
-            }
-#if DC_JXL_HAS_BIT_DEPTH
-            JxlBitDepth depth = {JXL_BIT_DEPTH_FROM_CODESTREAM, 0, 0};
-            if (JxlDecoderSetImageOutBitDepth(dec, &depth) != JXL_DEC_SUCCESS) {
-                rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the output bit depth");
-                goto done;
-            }
-#endif
-            if (JxlDecoderSetImageOutBuffer(dec, &fmt, dst, need) != JXL_DEC_SUCCESS) {
-                rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the output buffer");
-                goto done;
-            }
-        } else if (s == JXL_DEC_FULL_IMAGE) {
-            /* One frame is the image; animation frames after it are ignored. */
-            have_image = 1;
-            break;
-        } else if (s == JXL_DEC_SUCCESS) {
-            break;
-        } else {
-            rc = dec_status(s, err, "the end of the image");
-            goto done;
-        }
-    }
-    if (!have_image) {
-        rc = dc_fail(err, DC_ERR_CORRUPT, "the JPEG XL codestream holds no image");
-        goto done;
-    }
+    if (!fd.have_image)
+        return dc_fail(err, DC_ERR_CORRUPT, "the JPEG XL codestream holds no image");
 #if !DC_JXL_HAS_BIT_DEPTH
-    rescale(dst, need / (f->bits_allocated / 8u), f->bits_allocated, max_of(f->bits_allocated),
-            max_of(bits));
-#else
-    (void)bits;
+    rescale(dst, fd.need / (f->bits_allocated / 8u), f->bits_allocated,
+            max_of(f->bits_allocated), max_of(fd.bits));
 #endif
-done:
-    close_decoder(dec, runner);
-    return rc;
+    return DC_OK;
 }
 
 /* ------------------------------------------------------------------ encode */
@@ -320,9 +340,14 @@ static int enc_fail(JxlEncoder *enc, dc_error *err, const char *what)
     }
 }
 
-/* Runs the encoder to the end into dst. */
-static int drain(JxlEncoder *enc, uint8_t *dst, size_t dstcap, size_t *dstlen, dc_error *err)
+/* After the one frame `added` (its status; `what` names it): closes the
+ * input and runs the encoder to the end into dst. */
+static int drain(JxlEncoder *enc, JxlEncoderStatus added, const char *what, uint8_t *dst,
+                 size_t dstcap, size_t *dstlen, dc_error *err)
 {
+    if (added != JXL_ENC_SUCCESS)
+        return enc_fail(enc, err, what);
+    JxlEncoderCloseInput(enc);
     uint8_t *next = dst;
     size_t avail = dstcap;
     for (;;) {
@@ -338,11 +363,41 @@ static int drain(JxlEncoder *enc, uint8_t *dst, size_t dstcap, size_t *dstlen, d
     return DC_OK;
 }
 
-static int set_effort(JxlEncoder *enc, JxlEncoderFrameSettings *fs, int effort, dc_error *err)
+static void close_encoder(JxlEncoder *enc, void *runner)
+{
+    if (enc)
+        JxlEncoderDestroy(enc);
+    if (runner)
+        JxlThreadParallelRunnerDestroy(runner);
+}
+
+/* *enc: a new encoder, with threads > 1 a thread pool of its own in *runner
+ * (else NULL). Free both with close_encoder, also after a failure. */
+static int open_encoder(unsigned threads, JxlEncoder **enc, void **runner, dc_error *err)
+{
+    *runner = NULL;
+    *enc = JxlEncoderCreate(NULL);
+    if (*enc == NULL)
+        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl encoder");
+    if (threads > 1) {
+        *runner = JxlThreadParallelRunnerCreate(NULL, threads);
+        if (*runner == NULL ||
+            JxlEncoderSetParallelRunner(*enc, JxlThreadParallelRunner, *runner) != JXL_ENC_SUCCESS)
+            return dc_fail(err, DC_ERR_ENGINE, "cannot start %u libjxl threads", threads);
+    }
+    return DC_OK;
+}
+
+/* *fs: the settings of the frame to come, at `effort`. */
+static int frame_settings(JxlEncoder *enc, int effort, JxlEncoderFrameSettings **fs,
+                          dc_error *err)
 {
     if (effort < 1 || effort > 9)
         return dc_fail(err, DC_ERR_INVALID_ARG, "effort %d outside 1..9", effort);
-    if (JxlEncoderFrameSettingsSetOption(fs, JXL_ENC_FRAME_SETTING_EFFORT, effort) !=
+    *fs = JxlEncoderFrameSettingsCreate(enc, NULL);
+    if (*fs == NULL)
+        return dc_fail(err, DC_ERR_NOMEM, "cannot create libjxl frame settings");
+    if (JxlEncoderFrameSettingsSetOption(*fs, JXL_ENC_FRAME_SETTING_EFFORT, effort) !=
         JXL_ENC_SUCCESS)
         return enc_fail(enc, err, "setting the effort");
     return DC_OK;
@@ -378,20 +433,11 @@ int dc_jxl_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap
         pixels = scaled;
     }
 #endif
-    JxlEncoder *enc = JxlEncoderCreate(NULL);
-    void *runner = NULL;
-    if (enc == NULL) {
-        rc = dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl encoder");
+    JxlEncoder *enc;
+    void *runner;
+    rc = open_encoder(p->threads, &enc, &runner, err);
+    if (rc != DC_OK)
         goto done;
-    }
-    if (p->threads > 1) {
-        runner = JxlThreadParallelRunnerCreate(NULL, p->threads);
-        if (runner == NULL ||
-            JxlEncoderSetParallelRunner(enc, JxlThreadParallelRunner, runner) != JXL_ENC_SUCCESS) {
-            rc = dc_fail(err, DC_ERR_ENGINE, "cannot start %u libjxl threads", p->threads);
-            goto done;
-        }
-    }
     JxlBasicInfo bi;
     JxlEncoderInitBasicInfo(&bi);
     bi.xsize = f->columns;
@@ -412,12 +458,8 @@ int dc_jxl_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap
         rc = enc_fail(enc, err, "setting the colour encoding");
         goto done;
     }
-    JxlEncoderFrameSettings *fs = JxlEncoderFrameSettingsCreate(enc, NULL);
-    if (fs == NULL) {
-        rc = dc_fail(err, DC_ERR_NOMEM, "cannot create libjxl frame settings");
-        goto done;
-    }
-    rc = set_effort(enc, fs, p->effort, err);
+    JxlEncoderFrameSettings *fs = NULL;
+    rc = frame_settings(enc, p->effort, &fs, err);
     if (rc != DC_OK)
         goto done;
     if (p->lossless) {
@@ -430,24 +472,16 @@ int dc_jxl_encode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap
         goto done;
     }
 #if DC_JXL_HAS_BIT_DEPTH
-    JxlBitDepth depth = {JXL_BIT_DEPTH_FROM_CODESTREAM, 0, 0};
-    if (JxlEncoderSetFrameBitDepth(fs, &depth) != JXL_ENC_SUCCESS) {
+    if (JxlEncoderSetFrameBitDepth(fs, &codestream_depth) != JXL_ENC_SUCCESS) {
         rc = enc_fail(enc, err, "setting the input bit depth");
         goto done;
     }
 #endif
     JxlPixelFormat fmt = pixel_format(f);
-    if (JxlEncoderAddImageFrame(fs, &fmt, pixels, need) != JXL_ENC_SUCCESS) {
-        rc = enc_fail(enc, err, "adding the frame");
-        goto done;
-    }
-    JxlEncoderCloseInput(enc);
-    rc = drain(enc, dst, dstcap, dstlen, err);
+    rc = drain(enc, JxlEncoderAddImageFrame(fs, &fmt, pixels, need), "adding the frame", dst,
+               dstcap, dstlen, err);
 done:
-    if (enc)
-        JxlEncoderDestroy(enc);
-    if (runner)
-        JxlThreadParallelRunnerDestroy(runner);
+    close_encoder(enc, runner);
     if (scaled)
         dc_scratch_release(scaled);
     return rc;
@@ -509,83 +543,67 @@ int dc_jxl_from_jpeg(const uint8_t *jpeg, size_t jpeglen, uint8_t *dst, size_t d
     int rc = dc_jxl_check_jpeg(jpeg, jpeglen, err);
     if (rc != DC_OK)
         return rc;
-    JxlEncoder *enc = JxlEncoderCreate(NULL);
-    if (enc == NULL)
-        return dc_fail(err, DC_ERR_NOMEM, "cannot create a libjxl encoder");
+    JxlEncoder *enc;
+    void *runner;
+    rc = open_encoder(1, &enc, &runner, err);
+    if (rc != DC_OK)
+        goto done;
     if (JxlEncoderStoreJPEGMetadata(enc, JXL_TRUE) != JXL_ENC_SUCCESS) {
         rc = enc_fail(enc, err, "keeping the JPEG reconstruction data");
         goto done;
     }
-    JxlEncoderFrameSettings *fs = JxlEncoderFrameSettingsCreate(enc, NULL);
-    if (fs == NULL) {
-        rc = dc_fail(err, DC_ERR_NOMEM, "cannot create libjxl frame settings");
-        goto done;
-    }
-    rc = set_effort(enc, fs, effort, err);
+    JxlEncoderFrameSettings *fs = NULL;
+    rc = frame_settings(enc, effort, &fs, err);
     if (rc != DC_OK)
         goto done;
-    if (JxlEncoderAddJPEGFrame(fs, jpeg, jpeglen) != JXL_ENC_SUCCESS) {
-        rc = enc_fail(enc, err, "recompressing the JPEG");
-        goto done;
-    }
-    JxlEncoderCloseInput(enc);
-    rc = drain(enc, dst, dstcap, dstlen, err);
+    rc = drain(enc, JxlEncoderAddJPEGFrame(fs, jpeg, jpeglen), "recompressing the JPEG", dst,
+               dstcap, dstlen, err);
 done:
-    JxlEncoderDestroy(enc);
+    close_encoder(enc, runner);
     return rc;
+}
+
+typedef struct jpeg_rebuild {
+    uint8_t *dst;
+    size_t dstcap, *dstlen;
+    int have_jpeg;
+} jpeg_rebuild;
+
+static int on_jpeg_event(JxlDecoder *dec, JxlDecoderStatus s, void *ctx, dc_error *err)
+{
+    jpeg_rebuild *jr = (jpeg_rebuild *)ctx;
+    switch (s) {
+    case JXL_DEC_JPEG_RECONSTRUCTION:
+        if (JxlDecoderSetJPEGBuffer(dec, jr->dst, jr->dstcap) != JXL_DEC_SUCCESS)
+            return dc_fail(err, DC_ERR_ENGINE, "libjxl refused the JPEG buffer");
+        jr->have_jpeg = 1;
+        return DC_OK;
+    case JXL_DEC_JPEG_NEED_MORE_OUTPUT:
+        return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes cannot hold the rebuilt JPEG",
+                       jr->dstcap);
+    case JXL_DEC_NEED_IMAGE_OUT_BUFFER:
+        return dc_fail(err, DC_ERR_MISMATCH, "the JPEG XL codestream holds no JPEG "
+                       "reconstruction data: it is not a recompressed JPEG");
+    case JXL_DEC_FULL_IMAGE:
+        if (!jr->have_jpeg)
+            return dc_fail(err, DC_ERR_MISMATCH, "the JPEG XL codestream holds no JPEG "
+                           "reconstruction data");
+        *jr->dstlen = jr->dstcap - JxlDecoderReleaseJPEGBuffer(dec);
+        return EVENT_STOP;
+    case JXL_DEC_SUCCESS:
+        return dc_fail(err, DC_ERR_CORRUPT, "the JPEG XL codestream holds no image");
+    default:
+        return EVENT_OTHER;
+    }
 }
 
 int dc_jxl_to_jpeg(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstcap,
                    size_t *dstlen, dc_error *err)
 {
     *dstlen = 0;
-    if (src == NULL || srclen == 0)
-        return dc_fail(err, DC_ERR_TRUNCATED, "empty frame: no JPEG XL codestream");
     if (dst == NULL || dstcap == 0)
         return dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "no room for the JPEG");
-    int rc = check_signature(src, srclen, err), have_jpeg = 0;
-    if (rc != DC_OK)
-        return rc;
-    void *runner;
-    JxlDecoder *dec;
-    rc = open_decoder(src, srclen, JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE, 1, &dec,
-                      &runner, err);
-    if (rc != DC_OK)
-        return rc;
-    for (;;) {
-        JxlDecoderStatus s = JxlDecoderProcessInput(dec);
-        if (s == JXL_DEC_JPEG_RECONSTRUCTION) {
-            if (JxlDecoderSetJPEGBuffer(dec, dst, dstcap) != JXL_DEC_SUCCESS) {
-                rc = dc_fail(err, DC_ERR_ENGINE, "libjxl refused the JPEG buffer");
-                goto done;
-            }
-            have_jpeg = 1;
-        } else if (s == JXL_DEC_JPEG_NEED_MORE_OUTPUT) {
-            rc = dc_fail(err, DC_ERR_OUTPUT_TOO_SMALL, "%zu bytes cannot hold the rebuilt JPEG",
-                         dstcap);
-            goto done;
-        } else if (s == JXL_DEC_NEED_IMAGE_OUT_BUFFER) {
-            rc = dc_fail(err, DC_ERR_MISMATCH, "the JPEG XL codestream holds no JPEG "
-                         "reconstruction data: it is not a recompressed JPEG");
-            goto done;
-        } else if (s == JXL_DEC_FULL_IMAGE) {
-            if (!have_jpeg) {
-                rc = dc_fail(err, DC_ERR_MISMATCH, "the JPEG XL codestream holds no JPEG "
-                             "reconstruction data");
-                goto done;
-            }
-            size_t left = JxlDecoderReleaseJPEGBuffer(dec);
-            *dstlen = dstcap - left;
-            break;
-        } else if (s == JXL_DEC_SUCCESS) {
-            rc = dc_fail(err, DC_ERR_CORRUPT, "the JPEG XL codestream holds no image");
-            goto done;
-        } else {
-            rc = dec_status(s, err, "the JPEG");
-            goto done;
-        }
-    }
-done:
-    close_decoder(dec, runner);
-    return rc;
+    jpeg_rebuild jr = {dst, dstcap, dstlen, 0};
+    return run_decoder(src, srclen, JXL_DEC_JPEG_RECONSTRUCTION | JXL_DEC_FULL_IMAGE, 1,
+                       on_jpeg_event, &jr, "the JPEG", err);
 }

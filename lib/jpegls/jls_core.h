@@ -160,6 +160,18 @@ static inline int jls_golomb_k(uint32_t a, int32_t n)
     return ((uint64_t)(uint32_t)n << k) < a ? k + 1 : k;
 }
 
+/* A reconstructed sample Px + error brought back into 0..MAXVAL (T.87
+ * A.4.4 modulo reduction, then the clamp); `near` is 0 for lossless scans,
+ * so that the compiler drops what depends on it. */
+static inline int32_t jls_fix_rx(const jls_coding *c, int32_t rx, int32_t near)
+{
+    if (rx < -near) rx += c->range_mul;
+    else if (rx > c->maxval + near) rx -= c->range_mul;
+    if (rx < 0) return 0;
+    if (rx > c->maxval) return c->maxval;
+    return rx;
+}
+
 /* Bias correction after the update of A, B, N (T.87 A.6.2); with `keep_k`
  * also k (the decoder; the encoder computes k itself, off its critical path,
  * and leaves the field stale). */

@@ -261,12 +261,7 @@ static inline int32_t dec_value(kx *x, int k, int limit)
 static inline int32_t fix_rx(const kx *x, int32_t rx, int lossless, int pow2)
 {
     if (pow2) return rx & x->c.maxval;
-    const int32_t near = lossless ? 0 : x->c.near;
-    if (rx < -near) rx += x->c.range_mul;
-    else if (rx > x->c.maxval + near) rx -= x->c.range_mul;
-    if (rx < 0) return 0;
-    if (rx > x->c.maxval) return x->c.maxval;
-    return rx;
+    return jls_fix_rx(&x->c, rx, lossless ? 0 : x->c.near);
 }
 
 /* A regular-mode sample; q is the context number times sizeof(jls_ctx),

@@ -165,12 +165,7 @@ static inline void enc_value(ekx *e, int k, int32_t m, int limit)
 
 static inline int32_t fix_rx(const ekx *e, int32_t rx, int lossless)
 {
-    const int32_t near = lossless ? 0 : e->c.near;
-    if (rx < -near) rx += e->c.range_mul;
-    else if (rx > e->c.maxval + near) rx -= e->c.range_mul;
-    if (rx < 0) return 0;
-    if (rx > e->c.maxval) return e->c.maxval;
-    return rx;
+    return jls_fix_rx(&e->c, rx, lossless ? 0 : e->c.near);
 }
 
 /* Quantised (NEAR > 0) and modulo-reduced prediction error. */

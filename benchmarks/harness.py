@@ -908,6 +908,8 @@ NEEDS = {
                        ("gdcm", "python-gdcm")], []),
     "htj2k": (_COMMON + [("pylibjpeg", "pylibjpeg"), ("openjpeg", "pylibjpeg-openjpeg"),
                          ("gdcm", "python-gdcm"), ("imagecodecs", "imagecodecs")], []),
+    "jxl": (_COMMON + [("imagecodecs", "imagecodecs")], []),
+    "deflate": (_COMMON, []),
 }
 
 

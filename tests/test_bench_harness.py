@@ -62,3 +62,13 @@ def test_fast_calls_get_more_runs_slow_ones_fewer(harness):
     assert harness._runs(harness.FILL_SECONDS / 40, 15, 30.0, 5) == 40
     assert harness._runs(1.0, 15, 30.0, 5) == 15
     assert harness._runs(10.0, 15, 30.0, 5) == 5
+
+
+def test_every_family_says_what_it_needs(harness):
+    """`make bench` checks each family's peers before it starts: a family
+    without an entry would stop the whole run with a KeyError."""
+    assert set(harness.NEEDS) == set(harness.FAMILIES)
+    for family in harness.FAMILIES:
+        dists, tools = harness.missing(family)
+        assert isinstance(dists, list) and isinstance(tools, list)
+        assert callable(getattr(harness, f"bench_{family}"))

@@ -65,8 +65,8 @@ class _CodecError(DicomCodecsError):
         self.codec = codec
         self.frame = frame
         self.cause = cause
-        where = "frame ?" if frame is None else f"frame {frame}"
-        super().__init__(f"{codec}: {where}: {cause}")
+        # frame None: not about one frame (an option, the whole dataset)
+        super().__init__(f"{codec}: {cause}" if frame is None else f"{codec}: frame {frame}: {cause}")
 
     def __reduce__(self):  # picklable across worker processes
         return (type(self), (self.codec, self.frame, self.cause))

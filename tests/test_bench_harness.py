@@ -72,3 +72,30 @@ def test_every_family_says_what_it_needs(harness):
         dists, tools = harness.missing(family)
         assert isinstance(dists, list) and isinstance(tools, list)
         assert callable(getattr(harness, f"bench_{family}"))
+
+
+@pytest.mark.nosanitize  # it runs the compiler, which must not get the sanitizer's preload
+def test_jpegls_ab_compares_two_builds_in_one_process(tmp_path):
+    """benchmarks/ab/jpegls_ab.sh: both builds decode and encode the stream,
+    the encoders' bytes are compared, and a ratio is printed."""
+    import shutil
+    import subprocess
+
+    import numpy as np
+
+    import dicomcodecs as dc
+
+    if not all(shutil.which(t) for t in ("gcc", "ld", "nm", "objcopy")):
+        pytest.skip("needs gcc and binutils")
+    root = HARNESS.parent.parent
+    rgb = np.random.default_rng(1).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    rgb[10:30] = 128  # a flat band: run mode too
+    stream = tmp_path / "rgb.jls"
+    stream.write_bytes(dc.encode_frame(rgb, "jpeg-ls-lossless", photometric_interpretation="RGB"))
+    script = root / "benchmarks" / "ab" / "jpegls_ab.sh"
+    for mode in ("dec", "enc"):
+        out = subprocess.run(["sh", str(script), str(root / "lib"), str(root / "lib"), str(stream),
+                              mode, "5"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert f"{stream} {mode}: A " in out.stdout and "median A/B" in out.stdout
+        assert out.stdout.strip().endswith("same output 1")

@@ -156,8 +156,8 @@ static inline int32_t jls_med(int32_t ra, int32_t rb, int32_t rc)
 static inline int jls_golomb_k(uint32_t a, int32_t n)
 {
     int k = __builtin_clz((uint32_t)n) - __builtin_clz(a | 1u);
-    if (k < 0) return 0;
-    return ((uint64_t)(uint32_t)n << k) < a ? k + 1 : k;
+    k &= ~(k >> 31);   /* max(k, 0) without a branch: which applies is data */
+    return k + (((uint64_t)(uint32_t)n << k) < a);
 }
 
 /* A reconstructed sample Px + error brought back into 0..MAXVAL (T.87

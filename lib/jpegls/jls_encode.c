@@ -235,12 +235,53 @@ static inline void enc_run(ekx *e, int32_t run, int eol, int32_t *ri)
     }
 }
 
+/* The run mode of a one-component line from x, the run's interruption
+ * sample included (T.87 A.7); returns the x after them. */
+static inline __attribute__((always_inline)) int32_t enc_run_line(ekx *e, const int32_t *prev,
+                                                                 int32_t *cur, int32_t x,
+                                                                 int32_t w, int32_t *ri,
+                                                                 int lossless)
+{
+    const int32_t near = lossless ? 0 : e->c.near;
+    const int32_t ra = cur[x - 1];
+    int32_t run = 0;
+    if (lossless) {
+        while (x + run < w && cur[x + run] == ra) run++;
+    } else {
+        while (x + run < w) {
+            int32_t d = cur[x + run] - ra;
+            if ((d < 0 ? -d : d) > near) break;
+            cur[x + run] = ra;
+            run++;
+        }
+    }
+    enc_run(e, run, x + run == w, ri);
+    x += run;
+    if (x < w) {
+        const int32_t rb = prev[x];
+        int32_t diff = ra - rb, ix = cur[x], rx;
+        if ((diff < 0 ? -diff : diff) <= near) {
+            int32_t err = err_of(e, ix - ra, lossless);
+            enc_ri_error(e, 1, err, *ri);
+            rx = ra + (lossless ? err : err * e->c.near2p1);
+        } else {
+            int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
+            enc_ri_error(e, 0, err, *ri);
+            int32_t de = lossless ? err : err * e->c.near2p1;
+            rx = rb + (rb < ra ? -de : de);
+        }
+        cur[x] = fix_rx(e, rx, lossless);
+        if (*ri > 0) (*ri)--;
+        x++;
+    }
+    return x;
+}
+
 static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const int32_t *prev,
                                                                 int32_t *cur, int32_t w,
                                                                 int32_t *ri, int lossless)
 {
     const int8_t *q = e->q;
-    const int32_t near = lossless ? 0 : e->c.near;
     int32_t rb = prev[-1], rd = prev[0];
     int32_t x = 0;
     while (x < w) {
@@ -253,36 +294,7 @@ static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const in
             x++;
             continue;
         }
-        int32_t run = 0;
-        if (lossless) {
-            while (x + run < w && cur[x + run] == ra) run++;
-        } else {
-            while (x + run < w) {
-                int32_t d = cur[x + run] - ra;
-                if ((d < 0 ? -d : d) > near) break;
-                cur[x + run] = ra;
-                run++;
-            }
-        }
-        enc_run(e, run, x + run == w, ri);
-        x += run;
-        if (x < w) {
-            rb = prev[x];
-            int32_t diff = ra - rb, ix = cur[x], rx;
-            if ((diff < 0 ? -diff : diff) <= near) {
-                int32_t err = err_of(e, ix - ra, lossless);
-                enc_ri_error(e, 1, err, *ri);
-                rx = ra + (lossless ? err : err * e->c.near2p1);
-            } else {
-                int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
-                enc_ri_error(e, 0, err, *ri);
-                int32_t de = lossless ? err : err * e->c.near2p1;
-                rx = rb + (rb < ra ? -de : de);
-            }
-            cur[x] = fix_rx(e, rx, lossless);
-            if (*ri > 0) (*ri)--;
-            x++;
-        }
+        x = enc_run_line(e, prev, cur, x, w, ri, lossless);
         rb = prev[x - 1];
         rd = prev[x];
     }
@@ -304,12 +316,45 @@ static void enc_line_near(enc *en, const int32_t *prev, int32_t *cur, int32_t w,
     en->bw = x.bw;
 }
 
+/* The run mode of a sample-interleaved scan line from x, the interruption
+ * pixel included; returns the x after them. */
+static inline __attribute__((always_inline)) int32_t enc_run_sample(
+    ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t x, int32_t w,
+    int32_t *ri, int lossless)
+{
+    const int32_t near = lossless ? 0 : e->c.near;
+    int32_t run = 0;
+    while (x + run < w) {
+        int same = 1;
+        for (int c = 0; c < nc; c++) {
+            int32_t d = cur[c][x + run] - cur[c][x - 1];
+            same &= (d < 0 ? -d : d) <= near;
+        }
+        if (!same) break;
+        for (int c = 0; c < nc; c++) cur[c][x + run] = cur[c][x - 1];
+        run++;
+    }
+    enc_run(e, run, x + run == w, ri);
+    x += run;
+    if (x < w) {
+        for (int c = 0; c < nc; c++) {
+            int32_t ra = cur[c][x - 1], rb = prev[c][x], ix = cur[c][x];
+            int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
+            enc_ri_error(e, 0, err, *ri);
+            int32_t de = lossless ? err : err * e->c.near2p1;
+            cur[c][x] = fix_rx(e, rb + (rb < ra ? -de : de), lossless);
+        }
+        if (*ri > 0) (*ri)--;
+        x++;
+    }
+    return x;
+}
+
 static inline __attribute__((always_inline)) void enc_sample_impl(
     ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t w, int32_t *ri)
 {
     const int8_t *q = e->q;
     const int lossless = e->c.near == 0;
-    const int32_t near = e->c.near;
     int32_t x = 0;
     while (x < w) {
         int32_t qs[JLS_MAX_COMPONENTS] = {0, 0, 0, 0};
@@ -332,30 +377,8 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
             x++;
             continue;
         }
-        int32_t run = 0;
-        while (x + run < w) {
-            int same = 1;
-            for (int c = 0; c < nc; c++) {
-                int32_t d = cur[c][x + run] - cur[c][x - 1];
-                same &= (d < 0 ? -d : d) <= near;
-            }
-            if (!same) break;
-            for (int c = 0; c < nc; c++) cur[c][x + run] = cur[c][x - 1];
-            run++;
-        }
-        enc_run(e, run, x + run == w, ri);
-        x += run;
-        if (x < w) {
-            for (int c = 0; c < nc; c++) {
-                int32_t ra = cur[c][x - 1], rb = prev[c][x], ix = cur[c][x];
-                int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
-                enc_ri_error(e, 0, err, *ri);
-                int32_t de = lossless ? err : err * e->c.near2p1;
-                cur[c][x] = fix_rx(e, rb + (rb < ra ? -de : de), lossless);
-            }
-            if (*ri > 0) (*ri)--;
-            x++;
-        }
+        x = lossless ? enc_run_sample(e, prev, cur, nc, x, w, ri, 1)
+                     : enc_run_sample(e, prev, cur, nc, x, w, ri, 0);
     }
 }
 
@@ -368,6 +391,240 @@ static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, 
     else enc_sample_impl(&x, prev, cur, nc, w, ri);
     en->bw = x.bw;
 }
+
+/* ------------------------------------------- lossless scans: contexts first */
+
+/* In a lossless scan a sample's neighbours are samples of the image, so the
+ * context numbers and MED predictions of a whole line do not wait for the
+ * coding: lossless_pass computes them, 8 samples at a time in SSE2's 16-bit
+ * lanes (MAXVAL < 2^15, so that every gradient fits), and the coding loop
+ * only reads them. Without SSE2 the scan takes the general loop. */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define JLS_PRE 1
+
+/* What lossless_pass makes of one line: for sample c of pixel x, at
+ * [x * step + c] (step 1 for one component, else 4, lanes beyond the
+ * components 0): the signed context number times sizeof(jls_ctx) (the
+ * context's byte offset with its sign), the MED prediction, the sample. */
+typedef struct pre_line {
+    int16_t *q, *pm, *ix;
+    int step;
+} pre_line;
+
+/* Quantised gradient (T.87 A.3.3, NEAR 0) of 8 differences, each -4..4:
+ * as many thresholds (0 < |d|, T1, T2, T3) as |d| reaches, with d's sign. */
+static inline __m128i quant8(__m128i d, __m128i t1m, __m128i t2m, __m128i t3m)
+{
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i a = _mm_max_epi16(d, _mm_sub_epi16(zero, d));
+    const __m128i neg_l = _mm_add_epi16(_mm_add_epi16(_mm_cmpgt_epi16(a, zero),
+                                                      _mm_cmpgt_epi16(a, t1m)),
+                                        _mm_add_epi16(_mm_cmpgt_epi16(a, t2m),
+                                                      _mm_cmpgt_epi16(a, t3m)));
+    const __m128i s = _mm_srai_epi16(d, 15);   /* -1 where d < 0 */
+    /* -l where d < 0, l elsewhere */
+    return _mm_sub_epi16(_mm_xor_si128(neg_l, _mm_xor_si128(s, _mm_set1_epi16(-1))),
+                         _mm_xor_si128(s, _mm_set1_epi16(-1)));
+}
+
+/* Interleaves 8 pixels of up to 4 components into [x * 4 + c]. */
+static inline void store4(int16_t *dst, const __m128i *v)
+{
+    const __m128i lo01 = _mm_unpacklo_epi16(v[0], v[1]), hi01 = _mm_unpackhi_epi16(v[0], v[1]);
+    const __m128i lo23 = _mm_unpacklo_epi16(v[2], v[3]), hi23 = _mm_unpackhi_epi16(v[2], v[3]);
+    _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi32(lo01, lo23));
+    _mm_storeu_si128((__m128i *)(dst + 8), _mm_unpackhi_epi32(lo01, lo23));
+    _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpacklo_epi32(hi01, hi23));
+    _mm_storeu_si128((__m128i *)(dst + 24), _mm_unpackhi_epi32(hi01, hi23));
+}
+
+/* prev16/cur16: the nc components' lines as int16, index -1 .. w + 8 valid
+ * (the edges as in the int32 lines). Writes whole groups of 8 pixels. */
+static void lossless_pass(int16_t *const *prev16, int16_t *const *cur16, int nc, int32_t w,
+                          const jls_coding *c, const pre_line *out)
+{
+    const __m128i t1m = _mm_set1_epi16((int16_t)(c->t1 - 1));
+    const __m128i t2m = _mm_set1_epi16((int16_t)(c->t2 - 1));
+    const __m128i t3m = _mm_set1_epi16((int16_t)(c->t3 - 1));
+    const int16_t sz = (int16_t)sizeof(jls_ctx);
+    const __m128i m1 = _mm_set1_epi16((int16_t)(81 * sz)), m2 = _mm_set1_epi16((int16_t)(9 * sz));
+    for (int32_t x = 0; x < w; x += 8) {
+        __m128i q[4], pm[4], ix[4];
+        for (int k = 0; k < 4; k++) q[k] = pm[k] = ix[k] = _mm_setzero_si128();
+        for (int k = 0; k < nc; k++) {
+            const int16_t *pr = prev16[k] + x, *cu = cur16[k] + x;
+            const __m128i ra = _mm_loadu_si128((const __m128i *)(cu - 1));
+            const __m128i rc = _mm_loadu_si128((const __m128i *)(pr - 1));
+            const __m128i rb = _mm_loadu_si128((const __m128i *)pr);
+            const __m128i rd = _mm_loadu_si128((const __m128i *)(pr + 1));
+            ix[k] = _mm_loadu_si128((const __m128i *)cu);
+            const __m128i q1 = quant8(_mm_sub_epi16(rd, rb), t1m, t2m, t3m);
+            const __m128i q2 = quant8(_mm_sub_epi16(rb, rc), t1m, t2m, t3m);
+            const __m128i q3 = quant8(_mm_sub_epi16(rc, ra), t1m, t2m, t3m);
+            q[k] = _mm_add_epi16(_mm_add_epi16(_mm_mullo_epi16(q1, m1), _mm_mullo_epi16(q2, m2)),
+                                 _mm_slli_epi16(q3, 4));
+            /* MED (T.87 A.3.1): min(Ra, Rb) when Rc >= max, max when Rc <=
+             * min, else Ra + Rb - Rc (which may wrap only where not taken) */
+            const __m128i mx = _mm_max_epi16(ra, rb), mn = _mm_min_epi16(ra, rb);
+            const __m128i g = _mm_sub_epi16(_mm_add_epi16(ra, rb), rc);
+            const __m128i above = _mm_cmpgt_epi16(rc, mn);   /* Rc > min */
+            const __m128i below = _mm_cmpgt_epi16(mx, rc);   /* Rc < max */
+            __m128i p = _mm_or_si128(_mm_and_si128(above, g), _mm_andnot_si128(above, mx));
+            pm[k] = _mm_or_si128(_mm_and_si128(below, p), _mm_andnot_si128(below, mn));
+        }
+        if (out->step == 1) {
+            _mm_storeu_si128((__m128i *)(out->q + x), q[0]);
+            _mm_storeu_si128((__m128i *)(out->pm + x), pm[0]);
+            _mm_storeu_si128((__m128i *)(out->ix + x), ix[0]);
+        } else {
+            store4(out->q + 4 * x, q);
+            store4(out->pm + 4 * x, pm);
+            store4(out->ix + 4 * x, ix);
+        }
+    }
+}
+
+/* The run at x and its interruption sample for enc_lossless_pre, which
+ * keeps its registers for the regular samples by not inlining them. */
+static __attribute__((noinline)) int32_t enc_run_pre(enc *en, int32_t *const *prev,
+                                                     int32_t *const *cur, int nc, int32_t x,
+                                                     int32_t w, int32_t *ri)
+{
+    ekx e;
+    ekx_load(&e, en);
+    x = nc == 1 ? enc_run_line(&e, prev[0], cur[0], x, w, ri, 1)
+                : enc_run_sample(&e, prev, cur, nc, x, w, ri, 1);
+    en->bw = e.bw;
+    return x;
+}
+
+/* A Golomb code word enc_lossless_pre does not write itself. */
+static __attribute__((noinline)) void enc_value_slow(enc *en, int k, int32_t m)
+{
+    ekx e;
+    ekx_load(&e, en);
+    enc_value(&e, k, m, e.c.limit);
+    en->bw = e.bw;
+}
+
+/* One line of a lossless scan with RANGE = 2^P and MAXVAL < 2^15 from
+ * lossless_pass's `pl`: nc components sample-interleaved (step 4), or one
+ * component's line (nc 1, step 1). prev and cur (the int32 lines) serve the
+ * run mode. `bits` 8: the default parameters of 8-bit samples, as
+ * constants; 0: the scan's. The bit writer's hot state lives in locals. */
+static inline __attribute__((always_inline)) void enc_lossless_impl(
+    enc *en, int32_t *const *prev, int32_t *const *cur, const pre_line *pl, const int nc,
+    const int step, int32_t w, int32_t *ri, const int bits)
+{
+    const int16_t *const q = pl->q, *const pm = pl->pm, *const ix = pl->ix;
+    char *const ctx = (char *)en->st.ctx;
+    const int32_t maxval = bits ? (1 << bits) - 1 : en->c.maxval;
+    const int32_t reset = bits ? 64 : en->c.reset;
+    const int shift = bits ? 32 - bits : 32 - __builtin_ctz((uint32_t)en->c.range);
+    const uint32_t short_hb = (uint32_t)(bits ? 2 * (bits + (bits > 8 ? bits : 8)) - bits - 1
+                                              : en->c.limit - en->c.qbpp - 1);
+    uint8_t *const end = en->bw.end;
+    uint64_t acc;
+    uint8_t *p;
+    int free, ff;  /* free: bits left in acc */
+#define SYNC_OUT() (en->bw.acc = acc, en->bw.n = 64 - free, en->bw.p = p)
+#define SYNC_IN() (acc = en->bw.acc, free = 64 - en->bw.n, p = en->bw.p, ff = en->bw.ff)
+    SYNC_IN();
+    int32_t x = 0;
+    while (x < w) {
+        const int16_t *qx = q + (ptrdiff_t)x * step;
+        uint64_t any = (uint16_t)qx[0];
+        if (step == 4) memcpy(&any, qx, 8);
+        if (__builtin_expect(any == 0, 0)) {
+            SYNC_OUT();
+            x = enc_run_pre(en, prev, cur, nc, x, w, ri);
+            SYNC_IN();
+            continue;
+        }
+        /* every whole byte out, once a pixel, so that the test before each
+         * code word below is seldom true (it depends on the code lengths,
+         * which no predictor guesses): 8 bytes stored, those whole kept */
+        {
+            const int nbytes = (64 - free) >> 3;
+            const uint64_t t = ~acc, whole = ~(~0ull >> (4 * nbytes) >> (4 * nbytes));
+            if (__builtin_expect(!ff && end - p >= 8 &&
+                                     !((t - 0x0101010101010101ull) & ~t &
+                                       0x8080808080808080ull & whole), 1)) {
+                const uint64_t be = __builtin_bswap64(acc);
+                memcpy(p, &be, 8);
+                p += nbytes;
+                acc = acc << (4 * nbytes) << (4 * nbytes);
+                free += 8 * nbytes;
+            } else {
+                SYNC_OUT();
+                en->bw = bw_flush_v(en->bw);
+                SYNC_IN();
+            }
+        }
+        const int16_t *pmx = pm + (ptrdiff_t)x * step, *ixx = ix + (ptrdiff_t)x * step;
+#pragma GCC unroll 1
+        for (int c = 0; c < nc; c++) {
+            const int32_t qs = qx[c], sign = qs >> 31;
+            jls_ctx *cx = (jls_ctx *)(ctx + ((qs ^ sign) - sign));
+            int32_t px = pmx[c] + ((cx->c ^ sign) - sign);
+            px = px < 0 ? 0 : px > maxval ? maxval : px;
+            const uint32_t a = cx->a;
+            const int32_t n = cx->n, b = cx->b;
+            const int k = jls_golomb_k(a, n);
+            const int32_t err =
+                (int32_t)((uint32_t)(((ixx[c] - px) ^ sign) - sign) << shift) >> shift;
+            /* error mapping (T.87 A.5.2); the k = 0, 2B <= -N case maps
+             * -err - 1: both conditions as sign bits, no branch */
+            const int32_t me =
+                err ^ -(int32_t)(((uint32_t)(k - 1) & (uint32_t)(2 * b + n - 1)) >> 31);
+            const uint32_t m = ((uint32_t)me << 1) ^ (uint32_t)(me >> 31), hb = m >> k;
+            if (__builtin_expect(hb < short_hb && hb + 1 + (uint32_t)k <= 32, 1)) {
+                /* hb zeros, a one, the k low bits of m */
+                const int len = (int)hb + 1 + k;
+                if (len > free) {
+                    const uint32_t top = (uint32_t)(acc >> 32), t = ~top;
+                    if (!ff && end - p >= 4 && !((t - 0x01010101u) & ~t & 0x80808080u)) {
+                        const uint32_t be = __builtin_bswap32(top);
+                        memcpy(p, &be, 4);
+                        p += 4;
+                        acc <<= 32;
+                        free += 32;
+                    } else {
+                        SYNC_OUT();
+                        en->bw = bw_flush_v(en->bw);
+                        SYNC_IN();
+                    }
+                }
+                free -= len;
+                acc |= (uint64_t)(m - ((hb - 1) << k)) << free;
+            } else {
+                SYNC_OUT();
+                enc_value_slow(en, k, (int32_t)m);
+                SYNC_IN();
+            }
+            jls_update(cx, err, 1, reset, 0);
+        }
+        x++;
+    }
+    SYNC_OUT();
+#undef SYNC_OUT
+#undef SYNC_IN
+}
+
+static __attribute__((noinline)) void enc_lossless_pre(enc *en, int32_t *const *prev,
+                                                       int32_t *const *cur, const pre_line *pl,
+                                                       int nc, int32_t w, int32_t *ri)
+{
+    const int b8 = jls_is_default_lossless(&en->c, 8);
+    if (nc == 1 && b8) enc_lossless_impl(en, prev, cur, pl, 1, 1, w, ri, 8);
+    else if (nc == 3 && b8) enc_lossless_impl(en, prev, cur, pl, 3, 4, w, ri, 8);
+    else if (nc == 1) enc_lossless_impl(en, prev, cur, pl, 1, 1, w, ri, 0);
+    else enc_lossless_impl(en, prev, cur, pl, nc, 4, w, ri, 0);
+}
+#else
+#define JLS_PRE 0
+#endif
 
 static void load_line(const jls_plane *pl, uint32_t y, int32_t *line, int32_t mask)
 {
@@ -390,6 +647,26 @@ static void put16(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)v;
 }
 
+#if JLS_PRE
+/* src[-1 .. w-1] as int16 at dst[-1 ..], then the right edge Rd (a copy of
+ * the last sample) and zeros up to dst[wpad]. */
+static void line16(const int32_t *src, int16_t *dst, int32_t w, int32_t wpad)
+{
+    for (int32_t x = -1; x < w; x++) dst[x] = (int16_t)src[x];
+    dst[w] = dst[w - 1];
+    for (int32_t x = w + 1; x <= wpad; x++) dst[x] = 0;
+}
+#endif
+
+/* Scratch bytes of encode_scan for ns components of lines of w samples. */
+static size_t scan_scratch(uint32_t w, int ns)
+{
+    const size_t w8 = ((size_t)w + 7) & ~(size_t)7;
+    size_t n = (size_t)ns * 2 * ((size_t)w + 2) * sizeof(int32_t);
+    if (JLS_PRE) n += (size_t)ns * 2 * (w8 + 10) * sizeof(int16_t) + 3 * 4 * w8 * sizeof(int16_t);
+    return n;
+}
+
 /* Codes the components listed in comp (one scan) from the planes. */
 static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns, int ilv,
                        int precision, uint8_t *mem)
@@ -404,6 +681,26 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
         memset(prev[k] - 1, 0, 2 * ((size_t)w + 2) * sizeof(int32_t));
     }
     jls_state_reset(&e->st, &e->c);
+#if JLS_PRE
+    /* contexts first (lossless_pass) when lossless with RANGE = 2^P and the
+     * gradients fit in 16 bits */
+    const int pre = e->c.near == 0 && e->c.maxval < 32768 && (e->c.range & (e->c.range - 1)) == 0;
+    const int32_t w8 = (int32_t)((w + 7) & ~7u);
+    int16_t *prev16[JLS_MAX_COMPONENTS], *cur16[JLS_MAX_COMPONENTS];
+    int16_t *l16 = (int16_t *)(lines + (size_t)ns * 2 * (w + 2));
+    for (int k = 0; k < ns; k++) {
+        prev16[k] = l16 + (size_t)k * 2 * ((size_t)w8 + 10) + 1;
+        cur16[k] = prev16[k] + w8 + 10;
+        memset(prev16[k] - 1, 0, ((size_t)w8 + 10) * sizeof(int16_t));
+    }
+    pre_line pl;
+    pl.step = ilv == 2 ? 4 : 1;
+    pl.q = l16 + (size_t)ns * 2 * ((size_t)w8 + 10);
+    pl.pm = pl.q + 4 * (size_t)w8;
+    pl.ix = pl.pm + 4 * (size_t)w8;
+#else
+    const int pre = 0;
+#endif
     void (*line_fn)(enc *, const int32_t *, int32_t *, int32_t, int32_t *) =
         e->c.near == 0 ? enc_line_lossless : enc_line_near;
     for (uint32_t y = 0; y < h && !e->bw.over; y++) {
@@ -411,8 +708,29 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
             load_line(&planes[comp[k]], y, cur[k], mask);
             cur[k][-1] = prev[k][0];
             prev[k][w] = prev[k][w - 1];
+#if JLS_PRE
+            if (pre) line16(cur[k], cur16[k], (int32_t)w, w8 + 8);
+#endif
         }
-        if (ilv == 2) {
+        if (pre) {
+#if JLS_PRE
+            if (ilv == 2) {
+                lossless_pass(prev16, cur16, ns, (int32_t)w, &e->c, &pl);
+                enc_lossless_pre(e, prev, cur, &pl, ns, (int32_t)w, &e->st.run_index[0]);
+            } else {
+                for (int k = 0; k < ns; k++) {
+                    lossless_pass(&prev16[k], &cur16[k], 1, (int32_t)w, &e->c, &pl);
+                    enc_lossless_pre(e, &prev[k], &cur[k], &pl, 1, (int32_t)w,
+                                     &e->st.run_index[k]);
+                }
+            }
+            for (int k = 0; k < ns; k++) {
+                int16_t *t = prev16[k];
+                prev16[k] = cur16[k];
+                cur16[k] = t;
+            }
+#endif
+        } else if (ilv == 2) {
             enc_line_sample(e, prev, cur, ns, (int32_t)w, &e->st.run_index[0]);
         } else {
             for (int k = 0; k < ns; k++)
@@ -451,7 +769,7 @@ int jls_encode_planes(const jls_plane *planes, const jls_encode_args *a, uint8_t
     const int ilv = nc == 1 ? 0 : a->ilv;
     const int ns = ilv == 0 ? 1 : nc;
     size_t qsize = ((size_t)2 * (size_t)e.c.maxval + 1 + 15) & ~(size_t)15;
-    size_t total = qsize + (size_t)ns * 2 * ((size_t)w + 2) * sizeof(int32_t);
+    size_t total = qsize + scan_scratch(w, ns);
     uint8_t *mem = dc_scratch_acquire(total);
     if (mem == NULL)
         return dc_fail(err, DC_ERR_NOMEM, "no memory for %zu bytes of JPEG-LS line buffers", total);

@@ -397,8 +397,8 @@ static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, 
 /* In a lossless scan a sample's neighbours are samples of the image, so the
  * context numbers and MED predictions of a whole line do not wait for the
  * coding: lossless_pass computes them, 8 samples at a time in SSE2's 16-bit
- * lanes (MAXVAL < 2^15, so that every gradient fits), and the coding loop
- * only reads them. Without SSE2 the scan takes the general loop. */
+ * lanes (samples as unsigned 16-bit values), and the coding loop only reads
+ * them. Without SSE2 the scan takes the general loop. */
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define JLS_PRE 1
@@ -408,70 +408,92 @@ static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, 
  * components 0): the signed context number times sizeof(jls_ctx) (the
  * context's byte offset with its sign), the MED prediction, the sample. */
 typedef struct pre_line {
-    int16_t *q, *pm, *ix;
+    int16_t *q;
+    uint16_t *pm, *ix;
     int step;
 } pre_line;
 
-/* Quantised gradient (T.87 A.3.3, NEAR 0) of 8 differences, each -4..4:
- * as many thresholds (0 < |d|, T1, T2, T3) as |d| reaches, with d's sign. */
-static inline __m128i quant8(__m128i d, __m128i t1m, __m128i t2m, __m128i t3m)
+/* Quantised gradient (T.87 A.3.3, NEAR 0) of d = x - y for 8 pairs, -4..4:
+ * as many thresholds (1, T1, T2, T3; tm: each minus 1) as |d| reaches, with
+ * d's sign. `wide`: samples up to 65535, whose difference leaves 16 bits:
+ * saturating differences give |d| and the sign; else d itself. */
+static inline __m128i quant8(__m128i x, __m128i y, const __m128i *tm, int wide)
 {
     const __m128i zero = _mm_setzero_si128();
-    const __m128i a = _mm_max_epi16(d, _mm_sub_epi16(zero, d));
-    const __m128i neg_l = _mm_add_epi16(_mm_add_epi16(_mm_cmpgt_epi16(a, zero),
-                                                      _mm_cmpgt_epi16(a, t1m)),
-                                        _mm_add_epi16(_mm_cmpgt_epi16(a, t2m),
-                                                      _mm_cmpgt_epi16(a, t3m)));
-    const __m128i s = _mm_srai_epi16(d, 15);   /* -1 where d < 0 */
-    /* -l where d < 0, l elsewhere */
-    return _mm_sub_epi16(_mm_xor_si128(neg_l, _mm_xor_si128(s, _mm_set1_epi16(-1))),
-                         _mm_xor_si128(s, _mm_set1_epi16(-1)));
+    if (!wide) {
+        const __m128i d = _mm_sub_epi16(x, y);
+        const __m128i a = _mm_max_epi16(d, _mm_sub_epi16(zero, d));
+        /* -1 for each threshold reached */
+        const __m128i above = _mm_add_epi16(
+            _mm_add_epi16(_mm_cmpgt_epi16(a, tm[0]), _mm_cmpgt_epi16(a, tm[1])),
+            _mm_add_epi16(_mm_cmpgt_epi16(a, tm[2]), _mm_cmpgt_epi16(a, tm[3])));
+        const __m128i s = _mm_srai_epi16(d, 15);   /* -1 where d < 0 */
+        const __m128i ns = _mm_xor_si128(s, _mm_set1_epi16(-1));
+        return _mm_sub_epi16(_mm_xor_si128(above, ns), ns);
+    }
+    const __m128i pos = _mm_subs_epu16(x, y), neg = _mm_subs_epu16(y, x);
+    const __m128i a = _mm_or_si128(pos, neg);
+    /* -1 for each threshold not reached */
+    const __m128i below = _mm_add_epi16(
+        _mm_add_epi16(_mm_cmpeq_epi16(_mm_subs_epu16(a, tm[0]), zero),
+                      _mm_cmpeq_epi16(_mm_subs_epu16(a, tm[1]), zero)),
+        _mm_add_epi16(_mm_cmpeq_epi16(_mm_subs_epu16(a, tm[2]), zero),
+                      _mm_cmpeq_epi16(_mm_subs_epu16(a, tm[3]), zero)));
+    const __m128i l = _mm_add_epi16(below, _mm_set1_epi16(4));
+    const __m128i s = _mm_cmpeq_epi16(_mm_cmpeq_epi16(neg, zero), zero);  /* -1 where d < 0 */
+    return _mm_sub_epi16(_mm_xor_si128(l, s), s);
 }
 
 /* Interleaves 8 pixels of up to 4 components into [x * 4 + c]. */
-static inline void store4(int16_t *dst, const __m128i *v)
+static inline void store4(void *dst, const __m128i *v)
 {
     const __m128i lo01 = _mm_unpacklo_epi16(v[0], v[1]), hi01 = _mm_unpackhi_epi16(v[0], v[1]);
     const __m128i lo23 = _mm_unpacklo_epi16(v[2], v[3]), hi23 = _mm_unpackhi_epi16(v[2], v[3]);
     _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi32(lo01, lo23));
-    _mm_storeu_si128((__m128i *)(dst + 8), _mm_unpackhi_epi32(lo01, lo23));
-    _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpacklo_epi32(hi01, hi23));
-    _mm_storeu_si128((__m128i *)(dst + 24), _mm_unpackhi_epi32(hi01, hi23));
+    _mm_storeu_si128((__m128i *)dst + 1, _mm_unpackhi_epi32(lo01, lo23));
+    _mm_storeu_si128((__m128i *)dst + 2, _mm_unpacklo_epi32(hi01, hi23));
+    _mm_storeu_si128((__m128i *)dst + 3, _mm_unpackhi_epi32(hi01, hi23));
 }
 
-/* prev16/cur16: the nc components' lines as int16, index -1 .. w + 8 valid
+/* prev16/cur16: the nc components' lines as uint16, index -1 .. w + 8 valid
  * (the edges as in the int32 lines). Writes whole groups of 8 pixels. */
-static void lossless_pass(int16_t *const *prev16, int16_t *const *cur16, int nc, int32_t w,
-                          const jls_coding *c, const pre_line *out)
+static inline __attribute__((always_inline)) void lossless_pass_impl(
+    uint16_t *const *prev16, uint16_t *const *cur16, int nc, int32_t w, const jls_coding *c,
+    const pre_line *out, const int wide)
 {
-    const __m128i t1m = _mm_set1_epi16((int16_t)(c->t1 - 1));
-    const __m128i t2m = _mm_set1_epi16((int16_t)(c->t2 - 1));
-    const __m128i t3m = _mm_set1_epi16((int16_t)(c->t3 - 1));
+    const __m128i tm[4] = {_mm_setzero_si128(), _mm_set1_epi16((int16_t)(c->t1 - 1)),
+                           _mm_set1_epi16((int16_t)(c->t2 - 1)),
+                           _mm_set1_epi16((int16_t)(c->t3 - 1))};
     const int16_t sz = (int16_t)sizeof(jls_ctx);
     const __m128i m1 = _mm_set1_epi16((int16_t)(81 * sz)), m2 = _mm_set1_epi16((int16_t)(9 * sz));
+    const __m128i flip = _mm_set1_epi16((int16_t)0x8000);  /* unsigned order as signed */
     for (int32_t x = 0; x < w; x += 8) {
         __m128i q[4], pm[4], ix[4];
         for (int k = 0; k < 4; k++) q[k] = pm[k] = ix[k] = _mm_setzero_si128();
         for (int k = 0; k < nc; k++) {
-            const int16_t *pr = prev16[k] + x, *cu = cur16[k] + x;
+            const uint16_t *pr = prev16[k] + x, *cu = cur16[k] + x;
             const __m128i ra = _mm_loadu_si128((const __m128i *)(cu - 1));
             const __m128i rc = _mm_loadu_si128((const __m128i *)(pr - 1));
             const __m128i rb = _mm_loadu_si128((const __m128i *)pr);
             const __m128i rd = _mm_loadu_si128((const __m128i *)(pr + 1));
             ix[k] = _mm_loadu_si128((const __m128i *)cu);
-            const __m128i q1 = quant8(_mm_sub_epi16(rd, rb), t1m, t2m, t3m);
-            const __m128i q2 = quant8(_mm_sub_epi16(rb, rc), t1m, t2m, t3m);
-            const __m128i q3 = quant8(_mm_sub_epi16(rc, ra), t1m, t2m, t3m);
+            const __m128i q1 = quant8(rd, rb, tm, wide), q2 = quant8(rb, rc, tm, wide);
+            const __m128i q3 = quant8(rc, ra, tm, wide);
             q[k] = _mm_add_epi16(_mm_add_epi16(_mm_mullo_epi16(q1, m1), _mm_mullo_epi16(q2, m2)),
                                  _mm_slli_epi16(q3, 4));
             /* MED (T.87 A.3.1): min(Ra, Rb) when Rc >= max, max when Rc <=
-             * min, else Ra + Rb - Rc (which may wrap only where not taken) */
-            const __m128i mx = _mm_max_epi16(ra, rb), mn = _mm_min_epi16(ra, rb);
-            const __m128i g = _mm_sub_epi16(_mm_add_epi16(ra, rb), rc);
-            const __m128i above = _mm_cmpgt_epi16(rc, mn);   /* Rc > min */
-            const __m128i below = _mm_cmpgt_epi16(mx, rc);   /* Rc < max */
-            __m128i p = _mm_or_si128(_mm_and_si128(above, g), _mm_andnot_si128(above, mx));
-            pm[k] = _mm_or_si128(_mm_and_si128(below, p), _mm_andnot_si128(below, mn));
+             * min, else Ra + Rb - Rc (which may wrap only where not taken);
+             * wide samples compared with their top bit flipped */
+            const __m128i f = wide ? flip : _mm_setzero_si128();
+            const __m128i fa = _mm_xor_si128(ra, f), fb = _mm_xor_si128(rb, f);
+            const __m128i fc = _mm_xor_si128(rc, f);
+            const __m128i mx = _mm_max_epi16(fa, fb), mn = _mm_min_epi16(fa, fb);
+            const __m128i g = _mm_xor_si128(_mm_sub_epi16(_mm_add_epi16(ra, rb), rc), f);
+            const __m128i above = _mm_cmpgt_epi16(fc, mn);   /* Rc > min */
+            const __m128i below = _mm_cmpgt_epi16(mx, fc);   /* Rc < max */
+            const __m128i p = _mm_or_si128(_mm_and_si128(above, g), _mm_andnot_si128(above, mx));
+            pm[k] = _mm_xor_si128(
+                _mm_or_si128(_mm_and_si128(below, p), _mm_andnot_si128(below, mn)), f);
         }
         if (out->step == 1) {
             _mm_storeu_si128((__m128i *)(out->q + x), q[0]);
@@ -483,6 +505,13 @@ static void lossless_pass(int16_t *const *prev16, int16_t *const *cur16, int nc,
             store4(out->ix + 4 * x, ix);
         }
     }
+}
+
+static void lossless_pass(uint16_t *const *prev16, uint16_t *const *cur16, int nc, int32_t w,
+                          const jls_coding *c, const pre_line *out)
+{
+    if (c->maxval > 32767) lossless_pass_impl(prev16, cur16, nc, w, c, out, 1);
+    else lossless_pass_impl(prev16, cur16, nc, w, c, out, 0);
 }
 
 /* The run at x and its interruption sample for enc_lossless_pre, which
@@ -517,7 +546,8 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
     enc *en, int32_t *const *prev, int32_t *const *cur, const pre_line *pl, const int nc,
     const int step, int32_t w, int32_t *ri, const int bits)
 {
-    const int16_t *const q = pl->q, *const pm = pl->pm, *const ix = pl->ix;
+    const int16_t *const q = pl->q;
+    const uint16_t *const pm = pl->pm, *const ix = pl->ix;
     char *const ctx = (char *)en->st.ctx;
     const int32_t maxval = bits ? (1 << bits) - 1 : en->c.maxval;
     const int32_t reset = bits ? 64 : en->c.reset;
@@ -562,7 +592,7 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
                 SYNC_IN();
             }
         }
-        const int16_t *pmx = pm + (ptrdiff_t)x * step, *ixx = ix + (ptrdiff_t)x * step;
+        const uint16_t *pmx = pm + (ptrdiff_t)x * step, *ixx = ix + (ptrdiff_t)x * step;
 #pragma GCC unroll 1
         for (int c = 0; c < nc; c++) {
             const int32_t qs = qx[c], sign = qs >> 31;
@@ -648,11 +678,11 @@ static void put16(uint8_t *p, uint32_t v)
 }
 
 #if JLS_PRE
-/* src[-1 .. w-1] as int16 at dst[-1 ..], then the right edge Rd (a copy of
+/* src[-1 .. w-1] as uint16 at dst[-1 ..], then the right edge Rd (a copy of
  * the last sample) and zeros up to dst[wpad]. */
-static void line16(const int32_t *src, int16_t *dst, int32_t w, int32_t wpad)
+static void line16(const int32_t *src, uint16_t *dst, int32_t w, int32_t wpad)
 {
-    for (int32_t x = -1; x < w; x++) dst[x] = (int16_t)src[x];
+    for (int32_t x = -1; x < w; x++) dst[x] = (uint16_t)src[x];
     dst[w] = dst[w - 1];
     for (int32_t x = w + 1; x <= wpad; x++) dst[x] = 0;
 }
@@ -682,21 +712,20 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
     }
     jls_state_reset(&e->st, &e->c);
 #if JLS_PRE
-    /* contexts first (lossless_pass) when lossless with RANGE = 2^P and the
-     * gradients fit in 16 bits */
-    const int pre = e->c.near == 0 && e->c.maxval < 32768 && (e->c.range & (e->c.range - 1)) == 0;
+    /* contexts first (lossless_pass) when lossless with RANGE = 2^P */
+    const int pre = e->c.near == 0 && (e->c.range & (e->c.range - 1)) == 0;
     const int32_t w8 = (int32_t)((w + 7) & ~7u);
-    int16_t *prev16[JLS_MAX_COMPONENTS], *cur16[JLS_MAX_COMPONENTS];
-    int16_t *l16 = (int16_t *)(lines + (size_t)ns * 2 * (w + 2));
+    uint16_t *prev16[JLS_MAX_COMPONENTS], *cur16[JLS_MAX_COMPONENTS];
+    uint16_t *l16 = (uint16_t *)(lines + (size_t)ns * 2 * (w + 2));
     for (int k = 0; k < ns; k++) {
         prev16[k] = l16 + (size_t)k * 2 * ((size_t)w8 + 10) + 1;
         cur16[k] = prev16[k] + w8 + 10;
-        memset(prev16[k] - 1, 0, ((size_t)w8 + 10) * sizeof(int16_t));
+        memset(prev16[k] - 1, 0, ((size_t)w8 + 10) * sizeof(uint16_t));
     }
     pre_line pl;
     pl.step = ilv == 2 ? 4 : 1;
-    pl.q = l16 + (size_t)ns * 2 * ((size_t)w8 + 10);
-    pl.pm = pl.q + 4 * (size_t)w8;
+    pl.q = (int16_t *)(l16 + (size_t)ns * 2 * ((size_t)w8 + 10));
+    pl.pm = (uint16_t *)pl.q + 4 * (size_t)w8;
     pl.ix = pl.pm + 4 * (size_t)w8;
 #else
     const int pre = 0;
@@ -725,7 +754,7 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
                 }
             }
             for (int k = 0; k < ns; k++) {
-                int16_t *t = prev16[k];
+                uint16_t *t = prev16[k];
                 prev16[k] = cur16[k];
                 cur16[k] = t;
             }

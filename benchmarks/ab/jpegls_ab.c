@@ -31,6 +31,7 @@ int main(int argc, char **argv)
     A_dc_jpegls_decode(s, n, d, sz, &f, &e);
     size_t cap = A_dc_jpegls_encode_bound(&f, 1), la = 0, lb = 0; uint8_t *oa = malloc(cap), *ob = malloc(cap);
     dc_jpegls_params p = {0, h.components > 1 ? 2 : 0, 0, 0, 0, 0, 0};
+    if (getenv("NEAR")) p.near_lossless = atoi(getenv("NEAR"));
     double *r = malloc(sizeof(double) * reps), ta = 0, tb = 0;
     for (int i = 0; i < reps; i++) {
         double t0 = now();

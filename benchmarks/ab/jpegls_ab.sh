@@ -12,7 +12,8 @@
 # this VM (where each build's code lands), so a change under 5 % is not seen;
 # swap OLD and NEW to tell such a bias from a change. `enc` encodes the decoded
 # image (sample interleave for colour) instead of decoding, and says whether
-# both encoders wrote the same bytes. A DICOM frame as STREAM.jls:
+# both encoders wrote the same bytes; NEAR=n in the environment encodes
+# near-lossless. A DICOM frame as STREAM.jls:
 #   python -c "import sys,pydicom; from pydicom.encaps import generate_frames as g; \
 #     ds=pydicom.dcmread(sys.argv[1]); open(sys.argv[2],'wb').write(next(g(ds.PixelData, \
 #     number_of_frames=1)))" IN.dcm OUT.jls

@@ -237,8 +237,8 @@ static inline void enc_run(ekx *e, int32_t run, int eol, int32_t *ri)
 
 /* The run mode of a one-component line from x, the run's interruption
  * sample included (T.87 A.7); returns the x after them. */
-static inline __attribute__((always_inline)) int32_t enc_run_line(ekx *e, const int32_t *prev,
-                                                                 int32_t *cur, int32_t x,
+static inline __attribute__((always_inline)) int32_t enc_run_line(ekx *e, const uint16_t *prev,
+                                                                 uint16_t *cur, int32_t x,
                                                                  int32_t w, int32_t *ri,
                                                                  int lossless)
 {
@@ -251,7 +251,7 @@ static inline __attribute__((always_inline)) int32_t enc_run_line(ekx *e, const 
         while (x + run < w) {
             int32_t d = cur[x + run] - ra;
             if ((d < 0 ? -d : d) > near) break;
-            cur[x + run] = ra;
+            cur[x + run] = (uint16_t)ra;
             run++;
         }
     }
@@ -270,15 +270,15 @@ static inline __attribute__((always_inline)) int32_t enc_run_line(ekx *e, const 
             int32_t de = lossless ? err : err * e->c.near2p1;
             rx = rb + (rb < ra ? -de : de);
         }
-        cur[x] = fix_rx(e, rx, lossless);
+        cur[x] = (uint16_t)fix_rx(e, rx, lossless);
         if (*ri > 0) (*ri)--;
         x++;
     }
     return x;
 }
 
-static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const int32_t *prev,
-                                                                int32_t *cur, int32_t w,
+static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const uint16_t *prev,
+                                                                uint16_t *cur, int32_t w,
                                                                 int32_t *ri, int lossless)
 {
     const int8_t *q = e->q;
@@ -290,7 +290,7 @@ static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const in
         rd = prev[x + 1];
         int32_t qs = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
         if (qs != 0) {
-            cur[x] = enc_regular(e, qs, cur[x], ra, rb, rc, lossless);
+            cur[x] = (uint16_t)enc_regular(e, qs, cur[x], ra, rb, rc, lossless);
             x++;
             continue;
         }
@@ -300,7 +300,7 @@ static inline __attribute__((always_inline)) void enc_line_impl(ekx *e, const in
     }
 }
 
-static void enc_line_lossless(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+static void enc_line_lossless(enc *en, const uint16_t *prev, uint16_t *cur, int32_t w, int32_t *ri)
 {
     ekx x;
     ekx_load(&x, en);
@@ -308,7 +308,7 @@ static void enc_line_lossless(enc *en, const int32_t *prev, int32_t *cur, int32_
     en->bw = x.bw;
 }
 
-static void enc_line_near(enc *en, const int32_t *prev, int32_t *cur, int32_t w, int32_t *ri)
+static void enc_line_near(enc *en, const uint16_t *prev, uint16_t *cur, int32_t w, int32_t *ri)
 {
     ekx x;
     ekx_load(&x, en);
@@ -319,7 +319,7 @@ static void enc_line_near(enc *en, const int32_t *prev, int32_t *cur, int32_t w,
 /* The run mode of a sample-interleaved scan line from x, the interruption
  * pixel included; returns the x after them. */
 static inline __attribute__((always_inline)) int32_t enc_run_sample(
-    ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t x, int32_t w,
+    ekx *e, uint16_t *const *prev, uint16_t *const *cur, const int nc, int32_t x, int32_t w,
     int32_t *ri, int lossless)
 {
     const int32_t near = lossless ? 0 : e->c.near;
@@ -342,7 +342,7 @@ static inline __attribute__((always_inline)) int32_t enc_run_sample(
             int32_t err = err_of(e, rb < ra ? rb - ix : ix - rb, lossless);
             enc_ri_error(e, 0, err, *ri);
             int32_t de = lossless ? err : err * e->c.near2p1;
-            cur[c][x] = fix_rx(e, rb + (rb < ra ? -de : de), lossless);
+            cur[c][x] = (uint16_t)fix_rx(e, rb + (rb < ra ? -de : de), lossless);
         }
         if (*ri > 0) (*ri)--;
         x++;
@@ -351,7 +351,7 @@ static inline __attribute__((always_inline)) int32_t enc_run_sample(
 }
 
 static inline __attribute__((always_inline)) void enc_sample_impl(
-    ekx *e, int32_t *const *prev, int32_t *const *cur, const int nc, int32_t w, int32_t *ri)
+    ekx *e, uint16_t *const *prev, uint16_t *const *cur, const int nc, int32_t w, int32_t *ri)
 {
     const int8_t *q = e->q;
     const int lossless = e->c.near == 0;
@@ -361,7 +361,7 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
         int flat = 1;
 #pragma GCC unroll 4
         for (int c = 0; c < nc; c++) {
-            const int32_t *p = prev[c];
+            const uint16_t *p = prev[c];
             int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1], rd = p[x + 1];
             qs[c] = 81 * q[rd - rb] + 9 * q[rb - rc] + q[rc - ra];
             flat &= qs[c] == 0;
@@ -369,10 +369,10 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
         if (!flat) {
 #pragma GCC unroll 4
             for (int c = 0; c < nc; c++) {
-                const int32_t *p = prev[c];
+                const uint16_t *p = prev[c];
                 int32_t ra = cur[c][x - 1], rb = p[x], rc = p[x - 1];
-                cur[c][x] = lossless ? enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 1)
-                                     : enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 0);
+                cur[c][x] = (uint16_t)(lossless ? enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 1)
+                                                : enc_regular(e, qs[c], cur[c][x], ra, rb, rc, 0));
             }
             x++;
             continue;
@@ -382,7 +382,7 @@ static inline __attribute__((always_inline)) void enc_sample_impl(
     }
 }
 
-static void enc_line_sample(enc *en, int32_t *const *prev, int32_t *const *cur, int nc, int32_t w,
+static void enc_line_sample(enc *en, uint16_t *const *prev, uint16_t *const *cur, int nc, int32_t w,
                             int32_t *ri)
 {
     ekx x;
@@ -455,10 +455,10 @@ static inline void store4(void *dst, const __m128i *v)
     _mm_storeu_si128((__m128i *)dst + 3, _mm_unpackhi_epi32(hi01, hi23));
 }
 
-/* prev16/cur16: the nc components' lines as uint16, index -1 .. w + 8 valid
- * (the edges as in the int32 lines). Writes whole groups of 8 pixels. */
+/* prev/cur: the nc components' lines (see line_len: index -1 to w rounded up
+ * to 8, plus 8, readable). Writes whole groups of 8 pixels. */
 static inline __attribute__((always_inline)) void lossless_pass_impl(
-    uint16_t *const *prev16, uint16_t *const *cur16, int nc, int32_t w, const jls_coding *c,
+    uint16_t *const *prev, uint16_t *const *cur, int nc, int32_t w, const jls_coding *c,
     const pre_line *out, const int wide)
 {
     const __m128i tm[4] = {_mm_setzero_si128(), _mm_set1_epi16((int16_t)(c->t1 - 1)),
@@ -471,7 +471,7 @@ static inline __attribute__((always_inline)) void lossless_pass_impl(
         __m128i q[4], pm[4], ix[4];
         for (int k = 0; k < 4; k++) q[k] = pm[k] = ix[k] = _mm_setzero_si128();
         for (int k = 0; k < nc; k++) {
-            const uint16_t *pr = prev16[k] + x, *cu = cur16[k] + x;
+            const uint16_t *pr = prev[k] + x, *cu = cur[k] + x;
             const __m128i ra = _mm_loadu_si128((const __m128i *)(cu - 1));
             const __m128i rc = _mm_loadu_si128((const __m128i *)(pr - 1));
             const __m128i rb = _mm_loadu_si128((const __m128i *)pr);
@@ -507,17 +507,17 @@ static inline __attribute__((always_inline)) void lossless_pass_impl(
     }
 }
 
-static void lossless_pass(uint16_t *const *prev16, uint16_t *const *cur16, int nc, int32_t w,
+static void lossless_pass(uint16_t *const *prev, uint16_t *const *cur, int nc, int32_t w,
                           const jls_coding *c, const pre_line *out)
 {
-    if (c->maxval > 32767) lossless_pass_impl(prev16, cur16, nc, w, c, out, 1);
-    else lossless_pass_impl(prev16, cur16, nc, w, c, out, 0);
+    if (c->maxval > 32767) lossless_pass_impl(prev, cur, nc, w, c, out, 1);
+    else lossless_pass_impl(prev, cur, nc, w, c, out, 0);
 }
 
 /* The run at x and its interruption sample for enc_lossless_pre, which
  * keeps its registers for the regular samples by not inlining them. */
-static __attribute__((noinline)) int32_t enc_run_pre(enc *en, int32_t *const *prev,
-                                                     int32_t *const *cur, int nc, int32_t x,
+static __attribute__((noinline)) int32_t enc_run_pre(enc *en, uint16_t *const *prev,
+                                                     uint16_t *const *cur, int nc, int32_t x,
                                                      int32_t w, int32_t *ri)
 {
     ekx e;
@@ -543,7 +543,7 @@ static __attribute__((noinline)) void enc_value_slow(enc *en, int k, int32_t m)
  * run mode. `bits` 8: the default parameters of 8-bit samples, as
  * constants; 0: the scan's. The bit writer's hot state lives in locals. */
 static inline __attribute__((always_inline)) void enc_lossless_impl(
-    enc *en, int32_t *const *prev, int32_t *const *cur, const pre_line *pl, const int nc,
+    enc *en, uint16_t *const *prev, uint16_t *const *cur, const pre_line *pl, const int nc,
     const int step, int32_t w, int32_t *ri, const int bits)
 {
     const int16_t *const q = pl->q;
@@ -642,8 +642,8 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
 #undef SYNC_IN
 }
 
-static __attribute__((noinline)) void enc_lossless_pre(enc *en, int32_t *const *prev,
-                                                       int32_t *const *cur, const pre_line *pl,
+static __attribute__((noinline)) void enc_lossless_pre(enc *en, uint16_t *const *prev,
+                                                       uint16_t *const *cur, const pre_line *pl,
                                                        int nc, int32_t w, int32_t *ri)
 {
     const int b8 = jls_is_default_lossless(&en->c, 8);
@@ -656,17 +656,17 @@ static __attribute__((noinline)) void enc_lossless_pre(enc *en, int32_t *const *
 #define JLS_PRE 0
 #endif
 
-static void load_line(const jls_plane *pl, uint32_t y, int32_t *line, int32_t mask)
+static void load_line(const jls_plane *pl, uint32_t y, uint16_t *line, uint32_t mask)
 {
     const uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
     const uint32_t w = pl->width;
     if (pl->bps == 1) {
-        for (uint32_t x = 0; x < w; x++) line[x] = row[(ptrdiff_t)x * pl->step] & mask;
+        for (uint32_t x = 0; x < w; x++) line[x] = (uint16_t)(row[(ptrdiff_t)x * pl->step] & mask);
     } else {
         for (uint32_t x = 0; x < w; x++) {
             uint16_t v;
             memcpy(&v, row + (ptrdiff_t)x * pl->step, 2);
-            line[x] = v & mask;
+            line[x] = (uint16_t)(v & mask);
         }
     }
 }
@@ -677,23 +677,18 @@ static void put16(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)v;
 }
 
-#if JLS_PRE
-/* src[-1 .. w-1] as uint16 at dst[-1 ..], then the right edge Rd (a copy of
- * the last sample) and zeros up to dst[wpad]. */
-static void line16(const int32_t *src, uint16_t *dst, int32_t w, int32_t wpad)
+/* One line buffer of encode_scan: samples -1 .. w and, for lossless_pass's
+ * 8-sample loads, up to w rounded up to 8, plus 8. */
+static size_t line_len(uint32_t w)
 {
-    for (int32_t x = -1; x < w; x++) dst[x] = (uint16_t)src[x];
-    dst[w] = dst[w - 1];
-    for (int32_t x = w + 1; x <= wpad; x++) dst[x] = 0;
+    return (((size_t)w + 7) & ~(size_t)7) + 10;
 }
-#endif
 
 /* Scratch bytes of encode_scan for ns components of lines of w samples. */
 static size_t scan_scratch(uint32_t w, int ns)
 {
-    const size_t w8 = ((size_t)w + 7) & ~(size_t)7;
-    size_t n = (size_t)ns * 2 * ((size_t)w + 2) * sizeof(int32_t);
-    if (JLS_PRE) n += (size_t)ns * 2 * (w8 + 10) * sizeof(int16_t) + 3 * 4 * w8 * sizeof(int16_t);
+    size_t n = (size_t)ns * 2 * line_len(w) * sizeof(uint16_t);
+    if (JLS_PRE) n += 3 * 4 * line_len(w) * sizeof(uint16_t);
     return n;
 }
 
@@ -702,61 +697,48 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
                        int precision, uint8_t *mem)
 {
     const uint32_t w = planes[comp[0]].width, h = planes[comp[0]].height;
-    const int32_t mask = (int32_t)((1u << precision) - 1);
-    int32_t *prev[JLS_MAX_COMPONENTS], *cur[JLS_MAX_COMPONENTS];
-    int32_t *lines = (int32_t *)mem;
+    const uint32_t mask = (1u << precision) - 1;
+    const size_t len = line_len(w);
+    uint16_t *prev[JLS_MAX_COMPONENTS], *cur[JLS_MAX_COMPONENTS];
+    uint16_t *lines = (uint16_t *)mem;
+    /* zeros: the first line's neighbours above, and whatever lossless_pass
+     * reads beyond w (its results there are not used) */
+    memset(lines, 0, (size_t)ns * 2 * len * sizeof(uint16_t));
     for (int k = 0; k < ns; k++) {
-        prev[k] = lines + (size_t)k * 2 * (w + 2) + 1;
-        cur[k] = prev[k] + w + 2;
-        memset(prev[k] - 1, 0, 2 * ((size_t)w + 2) * sizeof(int32_t));
+        prev[k] = lines + (size_t)k * 2 * len + 1;
+        cur[k] = prev[k] + len;
     }
     jls_state_reset(&e->st, &e->c);
 #if JLS_PRE
     /* contexts first (lossless_pass) when lossless with RANGE = 2^P */
     const int pre = e->c.near == 0 && (e->c.range & (e->c.range - 1)) == 0;
-    const int32_t w8 = (int32_t)((w + 7) & ~7u);
-    uint16_t *prev16[JLS_MAX_COMPONENTS], *cur16[JLS_MAX_COMPONENTS];
-    uint16_t *l16 = (uint16_t *)(lines + (size_t)ns * 2 * (w + 2));
-    for (int k = 0; k < ns; k++) {
-        prev16[k] = l16 + (size_t)k * 2 * ((size_t)w8 + 10) + 1;
-        cur16[k] = prev16[k] + w8 + 10;
-        memset(prev16[k] - 1, 0, ((size_t)w8 + 10) * sizeof(uint16_t));
-    }
     pre_line pl;
     pl.step = ilv == 2 ? 4 : 1;
-    pl.q = (int16_t *)(l16 + (size_t)ns * 2 * ((size_t)w8 + 10));
-    pl.pm = (uint16_t *)pl.q + 4 * (size_t)w8;
-    pl.ix = pl.pm + 4 * (size_t)w8;
+    pl.q = (int16_t *)(lines + (size_t)ns * 2 * len);
+    pl.pm = (uint16_t *)pl.q + 4 * len;
+    pl.ix = pl.pm + 4 * len;
 #else
     const int pre = 0;
 #endif
-    void (*line_fn)(enc *, const int32_t *, int32_t *, int32_t, int32_t *) =
+    void (*line_fn)(enc *, const uint16_t *, uint16_t *, int32_t, int32_t *) =
         e->c.near == 0 ? enc_line_lossless : enc_line_near;
     for (uint32_t y = 0; y < h && !e->bw.over; y++) {
         for (int k = 0; k < ns; k++) {
             load_line(&planes[comp[k]], y, cur[k], mask);
             cur[k][-1] = prev[k][0];
             prev[k][w] = prev[k][w - 1];
-#if JLS_PRE
-            if (pre) line16(cur[k], cur16[k], (int32_t)w, w8 + 8);
-#endif
         }
         if (pre) {
 #if JLS_PRE
             if (ilv == 2) {
-                lossless_pass(prev16, cur16, ns, (int32_t)w, &e->c, &pl);
+                lossless_pass(prev, cur, ns, (int32_t)w, &e->c, &pl);
                 enc_lossless_pre(e, prev, cur, &pl, ns, (int32_t)w, &e->st.run_index[0]);
             } else {
                 for (int k = 0; k < ns; k++) {
-                    lossless_pass(&prev16[k], &cur16[k], 1, (int32_t)w, &e->c, &pl);
+                    lossless_pass(&prev[k], &cur[k], 1, (int32_t)w, &e->c, &pl);
                     enc_lossless_pre(e, &prev[k], &cur[k], &pl, 1, (int32_t)w,
                                      &e->st.run_index[k]);
                 }
-            }
-            for (int k = 0; k < ns; k++) {
-                uint16_t *t = prev16[k];
-                prev16[k] = cur16[k];
-                cur16[k] = t;
             }
 #endif
         } else if (ilv == 2) {
@@ -766,7 +748,7 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
                 line_fn(e, prev[k], cur[k], (int32_t)w, &e->st.run_index[k]);
         }
         for (int k = 0; k < ns; k++) {
-            int32_t *t = prev[k];
+            uint16_t *t = prev[k];
             prev[k] = cur[k];
             cur[k] = t;
         }

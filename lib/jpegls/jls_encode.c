@@ -588,7 +588,7 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
                 free += 8 * nbytes;
             } else {
                 SYNC_OUT();
-                en->bw = bw_flush_v(en->bw);
+                bw_flush(&en->bw);
                 SYNC_IN();
             }
         }
@@ -622,7 +622,7 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
                         free += 32;
                     } else {
                         SYNC_OUT();
-                        en->bw = bw_flush_v(en->bw);
+                        bw_flush(&en->bw);
                         SYNC_IN();
                     }
                 }

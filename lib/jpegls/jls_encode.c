@@ -403,15 +403,16 @@ static void enc_line_sample(enc *en, uint16_t *const *prev, uint16_t *const *cur
 #include <emmintrin.h>
 #define JLS_PRE 1
 
-/* What lossless_pass makes of one line: for sample c of pixel x, at
- * [x * step + c] (step 1 for one component, else 4, lanes beyond the
- * components 0): the signed context number times sizeof(jls_ctx) (the
- * context's byte offset with its sign), the MED prediction, the sample. */
-typedef struct pre_line {
-    int16_t *q;
-    uint16_t *pm, *ix;
-    int step;
-} pre_line;
+/* What lossless_pass makes of one line, pixel by pixel, so that the coding
+ * loop reads it through one pointer: for sample c of pixel x, at
+ * pre + x * PRE_STRIDE(nc): the signed context number times sizeof(jls_ctx)
+ * (the context's byte offset with its sign; an int16) at [c], the MED
+ * prediction at [PRE_PM(nc) + c], the sample at [PRE_IX(nc) + c]. One
+ * component: 4 values a pixel (q, pm, ix, 0); more: 3 groups of 4 (lanes
+ * beyond the components 0). */
+#define PRE_STRIDE(nc) ((nc) == 1 ? 4 : 12)
+#define PRE_PM(nc) ((nc) == 1 ? 1 : 4)
+#define PRE_IX(nc) ((nc) == 1 ? 2 : 8)
 
 /* Quantised gradient (T.87 A.3.3, NEAR 0) of d = x - y for 8 pairs, -4..4:
  * as many thresholds (1, T1, T2, T3; tm: each minus 1) as |d| reaches, with
@@ -444,22 +445,23 @@ static inline __m128i quant8(__m128i x, __m128i y, const __m128i *tm, int wide)
     return _mm_sub_epi16(_mm_xor_si128(l, s), s);
 }
 
-/* Interleaves 8 pixels of up to 4 components into [x * 4 + c]. */
-static inline void store4(void *dst, const __m128i *v)
+/* 8 pixels of 4 lanes, v[lane][pixel], as o[pair] = pixels 2 pair and
+ * 2 pair + 1, each its 4 lanes. */
+static inline void interleave4(const __m128i *v, __m128i *o)
 {
     const __m128i lo01 = _mm_unpacklo_epi16(v[0], v[1]), hi01 = _mm_unpackhi_epi16(v[0], v[1]);
     const __m128i lo23 = _mm_unpacklo_epi16(v[2], v[3]), hi23 = _mm_unpackhi_epi16(v[2], v[3]);
-    _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi32(lo01, lo23));
-    _mm_storeu_si128((__m128i *)dst + 1, _mm_unpackhi_epi32(lo01, lo23));
-    _mm_storeu_si128((__m128i *)dst + 2, _mm_unpacklo_epi32(hi01, hi23));
-    _mm_storeu_si128((__m128i *)dst + 3, _mm_unpackhi_epi32(hi01, hi23));
+    o[0] = _mm_unpacklo_epi32(lo01, lo23);
+    o[1] = _mm_unpackhi_epi32(lo01, lo23);
+    o[2] = _mm_unpacklo_epi32(hi01, hi23);
+    o[3] = _mm_unpackhi_epi32(hi01, hi23);
 }
 
 /* prev/cur: the nc components' lines (see line_len: index -1 to w rounded up
  * to 8, plus 8, readable). Writes whole groups of 8 pixels. */
 static inline __attribute__((always_inline)) void lossless_pass_impl(
     uint16_t *const *prev, uint16_t *const *cur, int nc, int32_t w, const jls_coding *c,
-    const pre_line *out, const int wide)
+    uint16_t *out, const int wide)
 {
     const __m128i tm[4] = {_mm_setzero_si128(), _mm_set1_epi16((int16_t)(c->t1 - 1)),
                            _mm_set1_epi16((int16_t)(c->t2 - 1)),
@@ -495,20 +497,29 @@ static inline __attribute__((always_inline)) void lossless_pass_impl(
             pm[k] = _mm_xor_si128(
                 _mm_or_si128(_mm_and_si128(below, p), _mm_andnot_si128(below, mn)), f);
         }
-        if (out->step == 1) {
-            _mm_storeu_si128((__m128i *)(out->q + x), q[0]);
-            _mm_storeu_si128((__m128i *)(out->pm + x), pm[0]);
-            _mm_storeu_si128((__m128i *)(out->ix + x), ix[0]);
+        if (nc == 1) {
+            const __m128i v[4] = {q[0], pm[0], ix[0], _mm_setzero_si128()};
+            __m128i o[4];
+            interleave4(v, o);
+            for (int j = 0; j < 4; j++) _mm_storeu_si128((__m128i *)(out + 4 * x) + j, o[j]);
         } else {
-            store4(out->q + 4 * x, q);
-            store4(out->pm + 4 * x, pm);
-            store4(out->ix + 4 * x, ix);
+            __m128i oq[4], opm[4], oix[4];
+            interleave4(q, oq);
+            interleave4(pm, opm);
+            interleave4(ix, oix);
+            uint16_t *d = out + 12 * (size_t)x;
+            for (int j = 0; j < 4; j++, d += 24) {
+                _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi64(oq[j], opm[j]));
+                _mm_storel_epi64((__m128i *)(d + 8), oix[j]);
+                _mm_storeu_si128((__m128i *)(d + 12), _mm_unpackhi_epi64(oq[j], opm[j]));
+                _mm_storel_epi64((__m128i *)(d + 20), _mm_unpackhi_epi64(oix[j], oix[j]));
+            }
         }
     }
 }
 
 static void lossless_pass(uint16_t *const *prev, uint16_t *const *cur, int nc, int32_t w,
-                          const jls_coding *c, const pre_line *out)
+                          const jls_coding *c, uint16_t *out)
 {
     if (c->maxval > 32767) lossless_pass_impl(prev, cur, nc, w, c, out, 1);
     else lossless_pass_impl(prev, cur, nc, w, c, out, 0);
@@ -537,17 +548,15 @@ static __attribute__((noinline)) void enc_value_slow(enc *en, int k, int32_t m)
     en->bw = e.bw;
 }
 
-/* One line of a lossless scan with RANGE = 2^P and MAXVAL < 2^15 from
- * lossless_pass's `pl`: nc components sample-interleaved (step 4), or one
- * component's line (nc 1, step 1). prev and cur (the int32 lines) serve the
- * run mode. `bits` 8: the default parameters of 8-bit samples, as
- * constants; 0: the scan's. The bit writer's hot state lives in locals. */
+/* One line of a lossless scan with RANGE = 2^P from lossless_pass's `pre`:
+ * nc components sample-interleaved, or one component's line (nc 1). prev
+ * and cur (the lines) serve the run mode. `bits` 8: the default parameters
+ * of 8-bit samples, as constants; 0: the scan's. The bit writer's hot state
+ * lives in locals. */
 static inline __attribute__((always_inline)) void enc_lossless_impl(
-    enc *en, uint16_t *const *prev, uint16_t *const *cur, const pre_line *pl, const int nc,
-    const int step, int32_t w, int32_t *ri, const int bits)
+    enc *en, uint16_t *const *prev, uint16_t *const *cur, const uint16_t *pre, const int nc,
+    int32_t w, int32_t *ri, const int bits)
 {
-    const int16_t *const q = pl->q;
-    const uint16_t *const pm = pl->pm, *const ix = pl->ix;
     char *const ctx = (char *)en->st.ctx;
     const int32_t maxval = bits ? (1 << bits) - 1 : en->c.maxval;
     const int32_t reset = bits ? 64 : en->c.reset;
@@ -563,9 +572,9 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
     SYNC_IN();
     int32_t x = 0;
     while (x < w) {
-        const int16_t *qx = q + (ptrdiff_t)x * step;
-        uint64_t any = (uint16_t)qx[0];
-        if (step == 4) memcpy(&any, qx, 8);
+        const uint16_t *px8 = pre + (ptrdiff_t)x * PRE_STRIDE(nc);
+        uint64_t any = px8[0];
+        if (nc > 1) memcpy(&any, px8, 8);
         if (__builtin_expect(any == 0, 0)) {
             SYNC_OUT();
             x = enc_run_pre(en, prev, cur, nc, x, w, ri);
@@ -592,18 +601,17 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
                 SYNC_IN();
             }
         }
-        const uint16_t *pmx = pm + (ptrdiff_t)x * step, *ixx = ix + (ptrdiff_t)x * step;
 #pragma GCC unroll 1
         for (int c = 0; c < nc; c++) {
-            const int32_t qs = qx[c], sign = qs >> 31;
+            const int32_t qs = (int16_t)px8[c], sign = qs >> 31;
             jls_ctx *cx = (jls_ctx *)(ctx + ((qs ^ sign) - sign));
-            int32_t px = pmx[c] + ((cx->c ^ sign) - sign);
+            int32_t px = px8[PRE_PM(nc) + c] + ((cx->c ^ sign) - sign);
             px = px < 0 ? 0 : px > maxval ? maxval : px;
             const uint32_t a = cx->a;
             const int32_t n = cx->n, b = cx->b;
             const int k = jls_golomb_k(a, n);
             const int32_t err =
-                (int32_t)((uint32_t)(((ixx[c] - px) ^ sign) - sign) << shift) >> shift;
+                (int32_t)((uint32_t)(((px8[PRE_IX(nc) + c] - px) ^ sign) - sign) << shift) >> shift;
             /* error mapping (T.87 A.5.2); the k = 0, 2B <= -N case maps
              * -err - 1: both conditions as sign bits, no branch */
             const int32_t me =
@@ -643,14 +651,14 @@ static inline __attribute__((always_inline)) void enc_lossless_impl(
 }
 
 static __attribute__((noinline)) void enc_lossless_pre(enc *en, uint16_t *const *prev,
-                                                       uint16_t *const *cur, const pre_line *pl,
+                                                       uint16_t *const *cur, const uint16_t *pre,
                                                        int nc, int32_t w, int32_t *ri)
 {
     const int b8 = jls_is_default_lossless(&en->c, 8);
-    if (nc == 1 && b8) enc_lossless_impl(en, prev, cur, pl, 1, 1, w, ri, 8);
-    else if (nc == 3 && b8) enc_lossless_impl(en, prev, cur, pl, 3, 4, w, ri, 8);
-    else if (nc == 1) enc_lossless_impl(en, prev, cur, pl, 1, 1, w, ri, 0);
-    else enc_lossless_impl(en, prev, cur, pl, nc, 4, w, ri, 0);
+    if (nc == 1 && b8) enc_lossless_impl(en, prev, cur, pre, 1, w, ri, 8);
+    else if (nc == 3 && b8) enc_lossless_impl(en, prev, cur, pre, 3, w, ri, 8);
+    else if (nc == 1) enc_lossless_impl(en, prev, cur, pre, 1, w, ri, 0);
+    else enc_lossless_impl(en, prev, cur, pre, nc, w, ri, 0);
 }
 #else
 #define JLS_PRE 0
@@ -688,7 +696,7 @@ static size_t line_len(uint32_t w)
 static size_t scan_scratch(uint32_t w, int ns)
 {
     size_t n = (size_t)ns * 2 * line_len(w) * sizeof(uint16_t);
-    if (JLS_PRE) n += 3 * 4 * line_len(w) * sizeof(uint16_t);
+    if (JLS_PRE) n += 12 * line_len(w) * sizeof(uint16_t);
     return n;
 }
 
@@ -712,11 +720,7 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
 #if JLS_PRE
     /* contexts first (lossless_pass) when lossless with RANGE = 2^P */
     const int pre = e->c.near == 0 && (e->c.range & (e->c.range - 1)) == 0;
-    pre_line pl;
-    pl.step = ilv == 2 ? 4 : 1;
-    pl.q = (int16_t *)(lines + (size_t)ns * 2 * len);
-    pl.pm = (uint16_t *)pl.q + 4 * len;
-    pl.ix = pl.pm + 4 * len;
+    uint16_t *pre_buf = lines + (size_t)ns * 2 * len;
 #else
     const int pre = 0;
 #endif
@@ -731,12 +735,12 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
         if (pre) {
 #if JLS_PRE
             if (ilv == 2) {
-                lossless_pass(prev, cur, ns, (int32_t)w, &e->c, &pl);
-                enc_lossless_pre(e, prev, cur, &pl, ns, (int32_t)w, &e->st.run_index[0]);
+                lossless_pass(prev, cur, ns, (int32_t)w, &e->c, pre_buf);
+                enc_lossless_pre(e, prev, cur, pre_buf, ns, (int32_t)w, &e->st.run_index[0]);
             } else {
                 for (int k = 0; k < ns; k++) {
-                    lossless_pass(&prev[k], &cur[k], 1, (int32_t)w, &e->c, &pl);
-                    enc_lossless_pre(e, &prev[k], &cur[k], &pl, 1, (int32_t)w,
+                    lossless_pass(&prev[k], &cur[k], 1, (int32_t)w, &e->c, pre_buf);
+                    enc_lossless_pre(e, &prev[k], &cur[k], pre_buf, 1, (int32_t)w,
                                      &e->st.run_index[k]);
                 }
             }

@@ -668,7 +668,15 @@ static void load_line(const jls_plane *pl, uint32_t y, uint16_t *line, uint32_t 
 {
     const uint8_t *row = pl->base + (ptrdiff_t)y * pl->stride;
     const uint32_t w = pl->width;
-    if (pl->bps == 1) {
+    if (pl->bps == 1 && pl->step == 1) {   /* the cases the compiler vectorises */
+        for (uint32_t x = 0; x < w; x++) line[x] = (uint16_t)(row[x] & mask);
+    } else if (pl->bps == 2 && pl->step == 2) {
+        for (uint32_t x = 0; x < w; x++) {
+            uint16_t v;
+            memcpy(&v, row + 2 * (size_t)x, 2);
+            line[x] = (uint16_t)(v & mask);
+        }
+    } else if (pl->bps == 1) {
         for (uint32_t x = 0; x < w; x++) line[x] = (uint16_t)(row[(ptrdiff_t)x * pl->step] & mask);
     } else {
         for (uint32_t x = 0; x < w; x++) {
@@ -677,6 +685,28 @@ static void load_line(const jls_plane *pl, uint32_t y, uint16_t *line, uint32_t 
             line[x] = (uint16_t)(v & mask);
         }
     }
+}
+
+/* Row y of the scan's ns components into their lines; three 8-bit
+ * components interleaved (RGB) in one pass. */
+static void load_lines(const jls_plane *planes, const int *comp, int ns, uint32_t y,
+                       uint16_t *const *cur, uint32_t mask)
+{
+    const jls_plane *p0 = &planes[comp[0]], *p1 = &planes[comp[1 % ns]],
+                    *p2 = &planes[comp[2 % ns]];
+    if (ns == 3 && p0->bps == 1 && p0->step == 3 && p1->base == p0->base + 1 &&
+        p2->base == p0->base + 2 && p1->step == 3 && p2->step == 3 &&
+        p1->stride == p0->stride && p2->stride == p0->stride) {
+        const uint8_t *row = p0->base + (ptrdiff_t)y * p0->stride;
+        uint16_t *restrict l0 = cur[0], *restrict l1 = cur[1], *restrict l2 = cur[2];
+        for (uint32_t x = 0; x < p0->width; x++) {
+            l0[x] = (uint16_t)(row[3 * (size_t)x] & mask);
+            l1[x] = (uint16_t)(row[3 * (size_t)x + 1] & mask);
+            l2[x] = (uint16_t)(row[3 * (size_t)x + 2] & mask);
+        }
+        return;
+    }
+    for (int k = 0; k < ns; k++) load_line(&planes[comp[k]], y, cur[k], mask);
 }
 
 static void put16(uint8_t *p, uint32_t v)
@@ -727,8 +757,8 @@ static int encode_scan(enc *e, const jls_plane *planes, const int *comp, int ns,
     void (*line_fn)(enc *, const uint16_t *, uint16_t *, int32_t, int32_t *) =
         e->c.near == 0 ? enc_line_lossless : enc_line_near;
     for (uint32_t y = 0; y < h && !e->bw.over; y++) {
+        load_lines(planes, comp, ns, y, cur, mask);
         for (int k = 0; k < ns; k++) {
-            load_line(&planes[comp[k]], y, cur[k], mask);
             cur[k][-1] = prev[k][0];
             prev[k][w] = prev[k][w - 1];
         }

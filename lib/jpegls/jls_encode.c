@@ -470,6 +470,25 @@ static inline __attribute__((always_inline)) void lossless_pass_impl(
     const __m128i m1 = _mm_set1_epi16((int16_t)(81 * sz)), m2 = _mm_set1_epi16((int16_t)(9 * sz));
     const __m128i flip = _mm_set1_epi16((int16_t)0x8000);  /* unsigned order as signed */
     for (int32_t x = 0; x < w; x += 8) {
+        /* 8 pixels whose neighbours all hold one value, in every component
+         * (a flat background), have context 0: they start or continue a
+         * run, and the coding loop reads nothing else of them */
+        int flat = 1;
+        for (int k = 0; k < nc && flat; k++) {
+            const uint16_t *pr = prev[k] + x, *cu = cur[k] + x;
+            const __m128i v = _mm_set1_epi16((int16_t)pr[-1]);
+            const __m128i eq = _mm_and_si128(
+                _mm_and_si128(_mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(pr - 1)), v),
+                              _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(pr + 1)), v)),
+                _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(cu - 1)), v));
+            flat = _mm_movemask_epi8(eq) == 0xFFFF;
+        }
+        if (flat) {
+            uint16_t *d = out + (size_t)PRE_STRIDE(nc) * (size_t)x;
+            for (int j = 0; j < PRE_STRIDE(nc) / 2; j++)
+                _mm_storeu_si128((__m128i *)d + j, _mm_setzero_si128());
+            continue;
+        }
         __m128i q[4], pm[4], ix[4];
         for (int k = 0; k < 4; k++) q[k] = pm[k] = ix[k] = _mm_setzero_si128();
         for (int k = 0; k < nc; k++) {

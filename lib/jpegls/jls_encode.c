@@ -485,7 +485,7 @@ static inline __attribute__((always_inline)) void lossless_pass_impl(
         }
         if (flat) {
             uint16_t *d = out + (size_t)PRE_STRIDE(nc) * (size_t)x;
-            for (int j = 0; j < PRE_STRIDE(nc) / 2; j++)
+            for (int j = 0; j < PRE_STRIDE(nc); j++)   /* 8 pixels x PRE_STRIDE values */
                 _mm_storeu_si128((__m128i *)d + j, _mm_setzero_si128());
             continue;
         }

@@ -398,8 +398,9 @@ static void enc_line_sample(enc *en, uint16_t *const *prev, uint16_t *const *cur
  * context numbers and MED predictions of a whole line do not wait for the
  * coding: lossless_pass computes them, 8 samples at a time in SSE2's 16-bit
  * lanes (samples as unsigned 16-bit values), and the coding loop only reads
- * them. Without SSE2 the scan takes the general loop. */
-#if defined(__SSE2__) || defined(_M_X64)
+ * them. Without SSE2 (or with JLS_NO_SIMD defined, as a test builds it) the
+ * scan takes the general loop. */
+#if (defined(__SSE2__) || defined(_M_X64)) && !defined(JLS_NO_SIMD)
 #include <emmintrin.h>
 #define JLS_PRE 1
 

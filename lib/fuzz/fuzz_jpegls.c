@@ -6,10 +6,10 @@
  * component's own size (sub-sampled frames, 2 or 4 components). A
  * one-byte-short output must be refused. A lossless frame that decodes is
  * encoded again with the same interleave mode and must decode back to the
- * same samples. Buffers are heap copies of exactly the size the codec is
- * told, so AddressSanitizer sees any overrun; the output buffers also carry
- * guard bytes on both sides, checked after each call (for uninstrumented
- * replays).
+ * same samples, and an output a byte short or half the size must be refused.
+ * Buffers are heap copies of exactly the size the codec is told, so
+ * AddressSanitizer sees any overrun; the output buffers also carry guard
+ * bytes on both sides, checked after each call (for uninstrumented replays).
  *
  * Build: clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/fuzz/fuzz_jpegls.c
  *        lib/jpegls/jls_*.c lib/jpegls/dc_jpegls.c lib/common/dc_common.c */
@@ -90,6 +90,22 @@ static void round_trip(const uint8_t *px, size_t fsize, const dc_frame *f, uint3
         fprintf(stderr, "fuzz_jpegls: re-encoding decoded samples failed (%d, %zu bytes): %s\n",
                 rc, n, err.msg);
         abort();
+    }
+    /* an output a byte short, or half the size, is refused without a write
+     * beyond it (the encoder's checks at the end and in the middle of a scan) */
+    const size_t shorter[2] = {n - 1, n / 2};
+    for (int i = 0; i < 2; i++) {
+        size_t m = 0;
+        uint8_t *out = guarded_alloc(shorter[i]);
+        err.msg[0] = '\0';
+        rc = dc_jpegls_encode(px, fsize, out, shorter[i], &m, f, &p, &err);
+        check_error("encode into a short output", rc, &err);
+        if (rc != DC_ERR_OUTPUT_TOO_SMALL) {
+            fprintf(stderr, "fuzz_jpegls: %zu of %zu output bytes accepted (%d)\n", shorter[i],
+                    n, rc);
+            abort();
+        }
+        guarded_check_free(out, shorter[i], "encode into a short output");
     }
     uint8_t *dec = malloc(fsize);
     if (dec == NULL) abort();

@@ -258,6 +258,8 @@ def test_failed_verification_publishes_nothing(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (("--to", "jpeg2k"), "unknown transfer syntax 'jpeg2k'; did you mean j2k"),
+    (("--to", "explicit-vr-litle-endian"),
+     "unknown transfer syntax 'explicit-vr-litle-endian'; did you mean explicit-vr-little-endian"),
     (("--to", "rle", "--option", "j2k_cr"), "--option 'j2k_cr': give KEY=VALUE; RLE Lossless"),
     (("--to", "j2k", "--option", "ratio=20"),
      "--option ratio: not an option of JPEG 2000 (1.2.840.10008.1.2.4.91), which takes "

@@ -129,7 +129,8 @@ def resolve_syntax(name: str) -> str:
         return resolve(name)
     except ValueError:
         pass
-    alias_of: dict[str, str] = {}  # alias or keyword, lower case -> the syntax's alias
+    # alias or keyword, lower case -> the syntax's alias; the native names too
+    alias_of: dict[str, str] = {n: _NATIVE_NAMES[0] for n in _NATIVE_NAMES}
     for s in SYNTAXES.values():
         alias_of.setdefault(s.alias, s.alias)
         alias_of.setdefault(s.keyword.lower(), s.alias)
